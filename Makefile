@@ -1,0 +1,129 @@
+# rhyve - a bhyve-style hypervisor for RISC-V guests.
+#
+#   make            build build/rhyve
+#   make run        set up, then boot the default guest with the debug server
+#   make test       set up, then run every test (plain, ASan+UBSan, TSan)
+#   make bench      rhyve side by side with qemu-system-riscv64
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Variants: BUILD=build/asan SAN=asan, BUILD=build/tsan SAN=tsan.
+
+PREFIX	?= /usr/local
+DESTDIR	?=
+BUILD	?= build
+SAN	?=
+CC	?= cc
+OPT	?= -O2
+LD	?= ld
+OBJCOPY	?= objcopy
+
+ifeq ($(SAN),asan)
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+OPT	:= -O1
+endif
+ifeq ($(SAN),tsan)
+SANFLAGS := -fsanitize=thread
+OPT	:= -O1
+endif
+
+CFLAGS	?=
+CFLAGS	+= -std=gnu11 $(OPT) -g -Wall -Wextra -Wshadow -Wstrict-prototypes \
+	   -Wmissing-prototypes -pthread -D_GNU_SOURCE -I. $(SANFLAGS)
+LDFLAGS	+= -pthread $(SANFLAGS)
+LIBS	:= -lfdt -lelf -lseccomp -lm
+
+# The vmm ("kernel") is linked into one relocatable object whose symbols
+# are all local except the vmmdev_* entry points: userland can only reach
+# it through the ioctl-shaped boundary, and libvmmapi's vm_suspend_cpu()
+# does not collide with the kernel's.
+VMM_SRCS	:= $(sort $(wildcard vmm/*.c vmm/hart/*.c)) vmmapi/vmm_dev.c
+API_SRCS	:= vmmapi/vmmapi.c
+RHYVE_SRCS	:= $(sort $(filter-out rhyve/main.c,$(wildcard rhyve/*.c)))
+
+obj		= $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+VMM_OBJS	:= $(call obj,$(VMM_SRCS))
+API_OBJS	:= $(call obj,$(API_SRCS))
+RHYVE_OBJS	:= $(call obj,$(RHYVE_SRCS))
+MAIN_OBJ	:= $(call obj,rhyve/main.c)
+
+.PHONY: all run test test-unit test-integration bench install uninstall clean \
+	guests setup unit-bins
+all: $(BUILD)/rhyve
+
+$(BUILD)/obj/vmm/%.o: vmm/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fvisibility=hidden -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/vmmapi/vmm_dev.o: vmmapi/vmm_dev.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fvisibility=hidden -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/vmm.o: $(VMM_OBJS)
+	$(LD) -r -o $(BUILD)/vmm-r.o $(VMM_OBJS)
+	$(OBJCOPY) --localize-hidden $(BUILD)/vmm-r.o $@
+
+$(BUILD)/rhyve: $(MAIN_OBJ) $(RHYVE_OBJS) $(API_OBJS) $(BUILD)/vmm.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# ---- tests ---------------------------------------------------------------
+# tests/unit/vmm_*.c are white-box tests of vmm internals: they link the
+# raw vmm objects.  Every other tests/unit/*.c tests through vmmapi and
+# links the sealed vmm.o plus rhyve's objects (without main).
+UNIT_VMM_SRCS	:= $(sort $(wildcard tests/unit/vmm_*.c))
+UNIT_API_SRCS	:= $(sort $(filter-out $(UNIT_VMM_SRCS),$(wildcard tests/unit/*.c)))
+UNIT_BINS	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_VMM_SRCS) $(UNIT_API_SRCS))
+TEST_LIBS	:= -lcriterion $(LIBS)
+# Shared test helpers (tests/unit/lib/) are linked into the vmmapi-level tests.
+TEST_HELPER_OBJS := $(call obj,$(sort $(wildcard tests/unit/lib/*.c)))
+
+$(BUILD)/tests/vmm_%: tests/unit/vmm_%.c $(VMM_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(TEST_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_HELPER_OBJS) $(RHYVE_OBJS) $(API_OBJS) $(BUILD)/vmm.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(TEST_LIBS)
+
+unit-bins: $(UNIT_BINS)
+
+# Guest programs (rv64, bare metal, for QEMU virt's memory map).
+RV_CC		?= riscv64-unknown-elf-gcc
+RV_CFLAGS	:= -march=rv64gc -mabi=lp64d -mcmodel=medany -nostdlib -nostartfiles \
+		   -ffreestanding -O2 -g -Wall -Itests/guests -T tests/guests/virt.ld
+GUEST_SRCS	:= $(sort $(wildcard tests/guests/*.S tests/guests/*/*.S))
+GUEST_ELFS	:= $(patsubst tests/guests/%.S,$(BUILD)/guests/%.elf,$(GUEST_SRCS))
+
+$(BUILD)/guests/%.elf: tests/guests/%.S tests/guests/virt.ld $(wildcard tests/guests/*.h)
+	@mkdir -p $(dir $@)
+	$(RV_CC) $(RV_CFLAGS) -o $@ $<
+
+guests: $(GUEST_ELFS)
+
+setup:
+	@scripts/setup.sh
+
+run: setup all
+	@scripts/run-default-guest.sh
+
+test: setup
+	@tests/run.sh
+
+bench: setup all guests
+	@bench/run.sh
+
+install: $(BUILD)/rhyve
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 $(BUILD)/rhyve $(DESTDIR)$(PREFIX)/bin/rhyve
+	install -m 0644 man/rhyve.8 $(DESTDIR)$(PREFIX)/share/man/man8/rhyve.8
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/rhyve $(DESTDIR)$(PREFIX)/share/man/man8/rhyve.8
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

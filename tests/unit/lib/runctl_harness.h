@@ -1,0 +1,52 @@
+/*
+ * runctl_harness.h - a small bhyverun for run-control tests: one thread
+ * per vCPU looping on vm_run() through vmmapi, parking on DEBUG exits the
+ * way the debug server's gdb_cpu_suspend() does, and running real RV64
+ * code (hand-encoded below) on the real hart engine.
+ */
+#ifndef RUNCTL_HARNESS_H
+#define RUNCTL_HARNESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmmapi/vmmapi.h"
+
+/* Guest code, placed at fixed addresses in RAM. */
+#define PROG_COUNT	(VM_RAM_BASE + 0x000)	/* loop { t0++; sd t0, 0(a1) } */
+#define PROG_WFI	(VM_RAM_BASE + 0x100)	/* loop { wfi } */
+#define SLOTS		(VM_RAM_BASE + 0x1000)	/* one u64 per hart */
+
+#define CSR_MINSTRET	0xb02
+
+struct rc {
+	struct vmctx	*ctx;
+	int		 ncpus;
+	pthread_t	 threads[256];
+	pthread_mutex_t	 mtx;
+	pthread_cond_t	 cv;
+	int		 parked[256];	/* thread is in its DEBUG wait */
+	int		 nparked;
+	int		 exits[256];	/* unexpected exits seen */
+	bool		 stop;
+};
+
+/* Create the VM and load the programs; no thread runs yet. */
+struct rc *rc_create(int ncpus);
+/* Start hart i (guest-level) at pc with a0 = i, a1 = its slot. */
+void	rc_start_hart(struct rc *rc, int i, uint64_t pc);
+/* Activate every vCPU and start its thread. */
+void	rc_run_threads(struct rc *rc);
+/* Resume (vm_resume_cpu) and wake the parked thread(s); -1 = all. */
+int	rc_resume(struct rc *rc, int vcpu);
+/* Wait until the set of parked threads equals 'want' or 'ms' pass. */
+bool	rc_wait_parked(struct rc *rc, const cpuset_t *want, int ms);
+bool	rc_is_parked(struct rc *rc, int vcpu);
+uint64_t rc_instret(struct rc *rc, int vcpu);
+uint64_t rc_slot(struct rc *rc, int vcpu);
+/* Power the VM off, join the threads, free everything. */
+void	rc_destroy(struct rc *rc);
+void	rc_sleep_ms(int ms);
+int64_t	rc_now_ns(void);
+
+#endif

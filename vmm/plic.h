@@ -1,0 +1,25 @@
+/*
+ * plic.h - the RISC-V PLIC as QEMU virt has it at 0x0c00_0000: 96
+ * sources (1..95), priorities 0..7, two contexts per hart (2*hart is
+ * M-mode and drives MEIP, 2*hart+1 is S-mode and drives SEIP).
+ * Spec: riscv-plic-spec 1.0.0.  Level-triggered sources, claim/complete
+ * gateways as the spec describes.  Thread-safe.
+ */
+#ifndef RHYVE_PLIC_H
+#define RHYVE_PLIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vm;
+struct plic;
+
+struct plic *plic_create(struct vm *vm, int ncpus);
+void	plic_destroy(struct plic *p);
+/* One access in the window; VMM_MMIO_DONE or VMM_MMIO_FAULT. */
+int	plic_mmio(struct plic *p, uint64_t off, int size, bool write,
+	    uint64_t *val);
+/* Device line 'irq' (1..VM_PLIC_NSOURCES-1) goes to 'level'. */
+void	plic_set_irq(struct plic *p, int irq, int level);
+
+#endif

@@ -1,0 +1,962 @@
+/*
+ * vm.c - VM and vCPU objects and run control: FreeBSD's sys/amd64/vmm/vmm.c
+ * reduced to what a software hart needs, around the "debugged CPUs" of
+ * the seed (shared/seed/bhyve-debugged-cpus.txt):
+ *
+ *  - the VM keeps active_cpus, debug_cpus and (guest-level) started_cpus;
+ *  - vm_run() on a vCPU in debug_cpus executes no guest instruction and
+ *    returns VM_EXITCODE_DEBUG; the check sits before entry, after every
+ *    kick the engine honours, and before (and while) sleeping in WFI;
+ *  - vm_suspend_cpu()/vm_resume_cpu() add and remove vCPUs, kicking them
+ *    so a running one leaves the engine promptly and a sleeping one wakes.
+ *
+ * vCPU states follow bhyve: IDLE, FROZEN (another thread is touching its
+ * state), RUNNING (inside the engine), SLEEPING (WFI or a stopped hart).
+ * Only the owner thread moves a vCPU between IDLE, RUNNING and SLEEPING,
+ * and it never does so while the vCPU is FROZEN.  Other threads freeze a
+ * vCPU only from IDLE or SLEEPING (kicking it out of RUNNING first).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "aclint.h"
+#include "plic.h"
+#include "vmm.h"
+#include "vmm_hart.h"
+#include "vmm_intr.h"
+#include "vmm_kern.h"
+
+#define VM_MAX_BREAKPOINTS	4096
+#define VM_MAX_WATCHPOINTS	1024
+
+/*
+ * Legend: (i) set at creation, (o) owner (vCPU) thread only, (a) atomic,
+ * (v) under vcpu->mtx, (m) under vm->mtx.
+ */
+struct vcpu {
+	struct vm	*vm;		/* (i) */
+	int		 vcpuid;	/* (i) */
+	struct hart	*hart;		/* (i) engine state; see the state rules above */
+	pthread_mutex_t	 mtx;
+	pthread_cond_t	 cv;		/* state changes and wakeups */
+	atomic_int	 state;		/* (a, written under v) enum vcpu_state */
+	int		 frozen_from;	/* (v) state to restore on thaw */
+	bool		 in_wfi;	/* (v) */
+	atomic_uint	 kick;		/* (a) see struct hart_env */
+	_Atomic uint64_t mip_ext;	/* (a) */
+	_Atomic uint64_t mtimecmp;	/* (a) */
+	atomic_int	 caps;		/* (a) bit per enum vm_cap_type */
+	atomic_int	 fence;		/* (a) VM_FENCE_* to apply before next entry */
+	atomic_bool	 debug_dirty;	/* (a) breakpoint/watchpoint lists changed */
+	int		 pending;	/* (v) exit awaiting completion (MMIO/ECALL) or 0 */
+	bool		 skip_bp;	/* (o) last exit was a vmm breakpoint at skip_pc */
+	bool		 skip_watch;	/* (o) last exit was a watchpoint at skip_pc */
+	uint64_t	 skip_pc;	/* (o) */
+};
+
+struct vm {
+	int		 ncpus;		/* (i) */
+	uint8_t		*ram;		/* (i) */
+	uint64_t	 ram_size;	/* (i) */
+	struct vcpu	*vcpus;		/* (i) [ncpus] */
+	const struct hart_ops *ops;	/* (i) */
+	struct aclint	*aclint;	/* (i) */
+	struct plic	*plic;		/* (i) */
+	cpuset_t	 active_cpus;	/* (a) */
+	cpuset_t	 debug_cpus;	/* (a) */
+	cpuset_t	 started_cpus;	/* (a) guest-level (SBI HSM) */
+	atomic_int	 suspend;	/* (a) enum vm_suspend_how, first writer wins */
+	atomic_int	 suspend_source; /* (a) */
+	_Atomic uint32_t suspend_code;	/* (a) */
+	pthread_mutex_t	 mtx;
+	/*
+	 * Virtual time.  mtime = (host ns - time_offset) / 100 while
+	 * running; frozen_mtime while the debugger holds every vCPU
+	 * (UINT64_MAX: not frozen).  Writers hold mtx.
+	 */
+	_Atomic int64_t	 time_offset;	/* (a, m) */
+	_Atomic uint64_t frozen_mtime;	/* (a, m) */
+	uint64_t	*bps;		/* (m) breakpoints, guest-virtual */
+	int		 nbps;		/* (m) */
+	struct vmm_watchpoint *wps;	/* (m) */
+	int		 nwps;		/* (m) */
+};
+
+static int64_t
+host_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ---- time ---------------------------------------------------------------- */
+
+uint64_t
+vmm_mtime(struct vm *vm)
+{
+	uint64_t f = atomic_load(&vm->frozen_mtime);
+
+	if (f != UINT64_MAX)
+		return f;
+	return (uint64_t)(host_ns() - atomic_load(&vm->time_offset)) / 100;
+}
+
+void
+vmm_set_mtime(struct vm *vm, uint64_t val)
+{
+	pthread_mutex_lock(&vm->mtx);
+	if (atomic_load(&vm->frozen_mtime) != UINT64_MAX)
+		atomic_store(&vm->frozen_mtime, val);
+	else
+		atomic_store(&vm->time_offset, host_ns() - (int64_t)(val * 100));
+	pthread_mutex_unlock(&vm->mtx);
+	for (int i = 0; i < vm->ncpus; i++)
+		atomic_store(&vm->vcpus[i].kick, 1);
+}
+
+/*
+ * Freeze time while every active vCPU is debugged, so that a continue
+ * does not land in a storm of timer interrupts.  Caller holds vm->mtx.
+ */
+static void
+vm_update_time_locked(struct vm *vm)
+{
+	bool all = !cpuset_empty(&vm->active_cpus) &&
+	    cpuset_subset(&vm->debug_cpus, &vm->active_cpus);
+	uint64_t f = atomic_load(&vm->frozen_mtime);
+
+	if (all && f == UINT64_MAX) {
+		atomic_store(&vm->frozen_mtime, vmm_mtime(vm));
+	} else if (!all && f != UINT64_MAX) {
+		atomic_store(&vm->time_offset, host_ns() - (int64_t)(f * 100));
+		atomic_store(&vm->frozen_mtime, UINT64_MAX);
+	}
+}
+
+/* ---- vCPU state ------------------------------------------------------------ */
+
+/*
+ * Make the vCPU leave the engine at its next kick check and wake it if
+ * it sleeps.  The store to kick and the load of state are both seq_cst,
+ * and the sleeper stores SLEEPING before it loads kick, so one of the
+ * two sides always sees the other: no lost wakeup without taking the
+ * lock on every kick.
+ */
+static void
+vcpu_notify(struct vcpu *v)
+{
+	atomic_store(&v->kick, 1);
+	if (atomic_load(&v->state) != VCPU_RUNNING) {
+		pthread_mutex_lock(&v->mtx);
+		pthread_cond_broadcast(&v->cv);
+		pthread_mutex_unlock(&v->mtx);
+	}
+}
+
+/* Owner thread, v->mtx held: wait out a freeze, then take 'newstate'. */
+static void
+vcpu_set_state_locked(struct vcpu *v, int newstate)
+{
+	while (atomic_load(&v->state) == VCPU_FROZEN)
+		pthread_cond_wait(&v->cv, &v->mtx);
+	atomic_store(&v->state, newstate);
+}
+
+/*
+ * Another thread wants the vCPU's hart state: wait until the owner is
+ * out of the engine (kicking it) and no one else holds it frozen.
+ */
+static void
+vcpu_freeze(struct vcpu *v)
+{
+	pthread_mutex_lock(&v->mtx);
+	for (;;) {
+		int s = atomic_load(&v->state);
+		if (s == VCPU_IDLE || s == VCPU_SLEEPING)
+			break;
+		if (s == VCPU_RUNNING)
+			atomic_store(&v->kick, 1);
+		pthread_cond_wait(&v->cv, &v->mtx);
+	}
+	v->frozen_from = atomic_load(&v->state);
+	atomic_store(&v->state, VCPU_FROZEN);
+	pthread_mutex_unlock(&v->mtx);
+}
+
+static void
+vcpu_thaw(struct vcpu *v)
+{
+	pthread_mutex_lock(&v->mtx);
+	atomic_store(&v->state, v->frozen_from);
+	pthread_cond_broadcast(&v->cv);
+	pthread_mutex_unlock(&v->mtx);
+}
+
+/* ---- creation ---------------------------------------------------------------- */
+
+int
+vm_create(const struct vm_config *cfg, struct vm **vmp)
+{
+	struct vm *vm;
+	void *ram;
+
+	if (cfg->ncpus < 1 || cfg->ncpus > VM_MAXCPU)
+		return EINVAL;
+	if (cfg->ram_size == 0 || (cfg->ram_size & 0xfff) != 0 ||
+	    cfg->ram_size > (UINT64_C(1) << 40))
+		return EINVAL;
+	ram = mmap(NULL, cfg->ram_size, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (ram == MAP_FAILED)
+		return ENOMEM;
+	vm = calloc(1, sizeof(*vm));
+	if (vm == NULL) {
+		munmap(ram, cfg->ram_size);
+		return ENOMEM;
+	}
+	vm->ncpus = cfg->ncpus;
+	vm->ram = ram;
+	vm->ram_size = cfg->ram_size;
+	vm->ops = &rv64_hart_ops;
+	pthread_mutex_init(&vm->mtx, NULL);
+	atomic_store(&vm->time_offset, host_ns());
+	atomic_store(&vm->frozen_mtime, UINT64_MAX);
+	atomic_store(&vm->suspend_source, -1);
+	vm->bps = calloc(VM_MAX_BREAKPOINTS, sizeof(*vm->bps));
+	vm->wps = calloc(VM_MAX_WATCHPOINTS, sizeof(*vm->wps));
+	vm->vcpus = calloc(vm->ncpus, sizeof(*vm->vcpus));
+	if (vm->bps == NULL || vm->wps == NULL || vm->vcpus == NULL)
+		goto fail;
+	for (int i = 0; i < vm->ncpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		struct hart_env env;
+
+		v->vm = vm;
+		v->vcpuid = i;
+		pthread_mutex_init(&v->mtx, NULL);
+		pthread_cond_init(&v->cv, NULL);
+		atomic_store(&v->mtimecmp, 0);
+		env = (struct hart_env){
+			.vm = vm, .vcpu = v, .hartid = i, .ram = vm->ram,
+			.ram_base = VM_RAM_BASE, .ram_size = vm->ram_size,
+			.kick = &v->kick, .mip_ext = &v->mip_ext,
+			.mtimecmp = &v->mtimecmp,
+		};
+		v->hart = vm->ops->create(&env);
+		if (v->hart == NULL)
+			goto fail;
+		vm->ops->reset(v->hart, VM_RAM_BASE);
+	}
+	vm->aclint = aclint_create(vm, vm->ncpus);
+	vm->plic = plic_create(vm, vm->ncpus);
+	if (vm->aclint == NULL || vm->plic == NULL)
+		goto fail;
+	*vmp = vm;
+	return 0;
+fail:
+	vm_destroy(vm);
+	return ENOMEM;
+}
+
+void
+vm_destroy(struct vm *vm)
+{
+	if (vm == NULL)
+		return;
+	if (vm->aclint != NULL)
+		aclint_destroy(vm->aclint);
+	if (vm->plic != NULL)
+		plic_destroy(vm->plic);
+	if (vm->vcpus != NULL) {
+		for (int i = 0; i < vm->ncpus; i++) {
+			struct vcpu *v = &vm->vcpus[i];
+			if (v->hart != NULL)
+				vm->ops->destroy(v->hart);
+			pthread_mutex_destroy(&v->mtx);
+			pthread_cond_destroy(&v->cv);
+		}
+	}
+	free(vm->vcpus);
+	free(vm->bps);
+	free(vm->wps);
+	pthread_mutex_destroy(&vm->mtx);
+	munmap(vm->ram, vm->ram_size);
+	free(vm);
+}
+
+int
+vm_ncpus(struct vm *vm)
+{
+	return vm->ncpus;
+}
+
+struct vcpu *
+vm_vcpu(struct vm *vm, int vcpuid)
+{
+	if (vcpuid < 0 || vcpuid >= vm->ncpus)
+		return NULL;
+	return &vm->vcpus[vcpuid];
+}
+
+int
+vcpu_id(struct vcpu *vcpu)
+{
+	return vcpu->vcpuid;
+}
+
+uint64_t
+vm_ram_size(struct vm *vm)
+{
+	return vm->ram_size;
+}
+
+void *
+vm_gpa2hva(struct vm *vm, uint64_t gpa, size_t len)
+{
+	if (gpa < VM_RAM_BASE || len > vm->ram_size ||
+	    gpa - VM_RAM_BASE > vm->ram_size - len)
+		return NULL;
+	return vm->ram + (gpa - VM_RAM_BASE);
+}
+
+/* ---- run control: the seed ------------------------------------------------- */
+
+static bool
+vcpu_valid_active(struct vm *vm, int vcpuid)
+{
+	return vcpuid >= 0 && vcpuid < vm->ncpus &&
+	    cpuset_isset(vcpuid, &vm->active_cpus);
+}
+
+int
+vm_activate_cpu(struct vm *vm, int vcpuid)
+{
+	if (vcpuid < 0 || vcpuid >= vm->ncpus)
+		return EINVAL;
+	if (!cpuset_set_atomic(vcpuid, &vm->active_cpus))
+		return EBUSY;
+	pthread_mutex_lock(&vm->mtx);
+	vm_update_time_locked(vm);
+	pthread_mutex_unlock(&vm->mtx);
+	return 0;
+}
+
+int
+vm_suspend_cpu(struct vm *vm, int vcpuid)
+{
+	if (vcpuid != -1 && !vcpu_valid_active(vm, vcpuid))
+		return EINVAL;
+	pthread_mutex_lock(&vm->mtx);
+	if (vcpuid == -1) {
+		int i;
+		CPUSET_FOREACH(i, &vm->active_cpus)
+			cpuset_set_atomic(i, &vm->debug_cpus);
+	} else {
+		cpuset_set_atomic(vcpuid, &vm->debug_cpus);
+	}
+	vm_update_time_locked(vm);
+	pthread_mutex_unlock(&vm->mtx);
+	if (vcpuid == -1) {
+		int i;
+		CPUSET_FOREACH(i, &vm->active_cpus)
+			vcpu_notify(&vm->vcpus[i]);
+	} else {
+		vcpu_notify(&vm->vcpus[vcpuid]);
+	}
+	return 0;
+}
+
+int
+vm_resume_cpu(struct vm *vm, int vcpuid)
+{
+	int error = 0;
+
+	if (vcpuid != -1 && (vcpuid < 0 || vcpuid >= vm->ncpus))
+		return EINVAL;
+	pthread_mutex_lock(&vm->mtx);
+	if (vcpuid == -1)
+		cpuset_zero(&vm->debug_cpus);
+	else if (!cpuset_clr_atomic(vcpuid, &vm->debug_cpus))
+		error = EINVAL;
+	vm_update_time_locked(vm);
+	pthread_mutex_unlock(&vm->mtx);
+	return error;
+}
+
+void
+vm_active_cpus(struct vm *vm, cpuset_t *out)
+{
+	cpuset_copy(&vm->active_cpus, out);
+}
+
+void
+vm_debug_cpus(struct vm *vm, cpuset_t *out)
+{
+	cpuset_copy(&vm->debug_cpus, out);
+}
+
+void
+vm_started_cpus(struct vm *vm, cpuset_t *out)
+{
+	cpuset_copy(&vm->started_cpus, out);
+}
+
+int
+vm_suspend(struct vm *vm, int how, int source, uint32_t code)
+{
+	int none = VM_SUSPEND_NONE;
+
+	if (how <= VM_SUSPEND_NONE || how >= VM_SUSPEND_LAST)
+		return EINVAL;
+	if (!atomic_compare_exchange_strong(&vm->suspend, &none, how))
+		return EALREADY;
+	atomic_store(&vm->suspend_source, source);
+	atomic_store(&vm->suspend_code, code);
+	for (int i = 0; i < vm->ncpus; i++)
+		vcpu_notify(&vm->vcpus[i]);
+	return 0;
+}
+
+/* ---- guest-level hart state ------------------------------------------------ */
+
+int
+vm_hart_start(struct vm *vm, int vcpuid, uint64_t pc, uint64_t a0,
+    uint64_t a1, int priv)
+{
+	struct vcpu *v = vm_vcpu(vm, vcpuid);
+	int error = 0;
+
+	if (v == NULL || (priv != PRV_M && priv != PRV_S && priv != PRV_U))
+		return EINVAL;
+	vcpu_freeze(v);
+	if (cpuset_isset(vcpuid, &vm->started_cpus)) {
+		error = EALREADY;
+	} else {
+		vm->ops->reset(v->hart, pc);
+		vm->ops->set_reg(v->hart, VM_REG_X(10), a0);
+		vm->ops->set_reg(v->hart, VM_REG_X(11), a1);
+		vm->ops->set_reg(v->hart, VM_REG_PRIV, (uint64_t)priv);
+		pthread_mutex_lock(&v->mtx);
+		v->pending = 0;
+		pthread_mutex_unlock(&v->mtx);
+		cpuset_set_atomic(vcpuid, &vm->started_cpus);
+	}
+	vcpu_thaw(v);
+	vcpu_notify(v);
+	return error;
+}
+
+int
+vm_hart_stop(struct vm *vm, int vcpuid)
+{
+	struct vcpu *v = vm_vcpu(vm, vcpuid);
+
+	if (v == NULL)
+		return EINVAL;
+	vcpu_freeze(v);
+	/*
+	 * An SBI hart_stop does not return: drop the pending completion of
+	 * its ecall so a later hart_start's registers are not clobbered.
+	 */
+	pthread_mutex_lock(&v->mtx);
+	v->pending = 0;
+	pthread_mutex_unlock(&v->mtx);
+	cpuset_clr_atomic(vcpuid, &vm->started_cpus);
+	vcpu_thaw(v);
+	vcpu_notify(v);
+	return 0;
+}
+
+/* ---- vm_run ---------------------------------------------------------------------- */
+
+static bool
+vcpu_cap(struct vcpu *v, int cap)
+{
+	return (atomic_load(&v->caps) >> cap) & 1;
+}
+
+/* Work queued by other threads that must happen before the engine runs. */
+static void
+vcpu_apply_pending(struct vcpu *v)
+{
+	const struct hart_ops *ops = v->vm->ops;
+	int fence = atomic_exchange(&v->fence, 0);
+
+	if (fence & VM_FENCE_TLB)
+		ops->flush_tlb(v->hart);
+	if (fence & VM_FENCE_I)
+		ops->invalidate_code(v->hart, 0, 0);
+	if (atomic_exchange(&v->debug_dirty, false))
+		ops->debug_changed(v->hart);
+}
+
+/*
+ * Sleep in WFI (in_wfi) or as a stopped hart until kicked or, for WFI,
+ * until an enabled interrupt is pending.  The hart is only looked at
+ * with v->mtx held and the vCPU not FROZEN, so no freezer races us.
+ */
+static void
+vcpu_sleep(struct vcpu *v, bool wfi)
+{
+	struct vm *vm = v->vm;
+	const struct hart_ops *ops = vm->ops;
+
+	pthread_mutex_lock(&v->mtx);
+	vcpu_set_state_locked(v, VCPU_SLEEPING);
+	v->in_wfi = wfi;
+	for (;;) {
+		uint64_t deadline;
+
+		if (atomic_load(&v->state) == VCPU_FROZEN) {
+			pthread_cond_wait(&v->cv, &v->mtx);
+			continue;
+		}
+		/* The seed's check before (and while) sleeping. */
+		if (atomic_load(&v->kick) ||
+		    cpuset_isset(v->vcpuid, &vm->debug_cpus) ||
+		    atomic_load(&vm->suspend) != VM_SUSPEND_NONE)
+			break;
+		if (!wfi) {
+			if (cpuset_isset(v->vcpuid, &vm->started_cpus))
+				break;
+			pthread_cond_wait(&v->cv, &v->mtx);
+			continue;
+		}
+		if (ops->wfi_wakeup(v->hart, vmm_mtime(vm)))
+			break;
+		deadline = ops->next_timer(v->hart);
+		if (deadline == UINT64_MAX ||
+		    atomic_load(&vm->frozen_mtime) != UINT64_MAX) {
+			pthread_cond_wait(&v->cv, &v->mtx);
+		} else {
+			uint64_t now = vmm_mtime(vm);
+			int64_t ns = deadline > now ?
+			    (int64_t)((deadline - now) * 100) : 0;
+			struct timespec ts;
+
+			if (ns > INT64_C(1000000000) * 3600)
+				ns = INT64_C(1000000000) * 3600;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ns += ts.tv_nsec;
+			ts.tv_sec += ns / 1000000000;
+			ts.tv_nsec = ns % 1000000000;
+			pthread_cond_timedwait(&v->cv, &v->mtx, &ts);
+		}
+	}
+	v->in_wfi = false;
+	vcpu_set_state_locked(v, VCPU_IDLE);
+	pthread_mutex_unlock(&v->mtx);
+}
+
+int
+vm_run(struct vcpu *v, struct vm_exit *vme)
+{
+	struct vm *vm = v->vm;
+	const struct hart_ops *ops = vm->ops;
+	struct hart_run_ctl ctl;
+	int pending, r;
+
+	if (!cpuset_isset(v->vcpuid, &vm->active_cpus))
+		return EINVAL;
+
+	/* Retire the instruction behind the last exit (MMIO, ECALL). */
+	pthread_mutex_lock(&v->mtx);
+	vcpu_set_state_locked(v, VCPU_IDLE);
+	pending = v->pending;
+	v->pending = 0;
+	pthread_mutex_unlock(&v->mtx);
+	if (pending != 0) {
+		ops->complete(v->hart, vme);
+		if (vcpu_cap(v, VM_CAP_MTRAP_EXIT)) {
+			memset(vme, 0, sizeof(*vme));
+			vme->exitcode = VM_EXITCODE_MTRAP;
+			ops->get_reg(v->hart, VM_REG_PC, &vme->pc);
+			return 0;
+		}
+	}
+
+	for (;;) {
+		int how;
+
+		/* Clear before checking, so a later suspend's kick is seen. */
+		atomic_store(&v->kick, 0);
+		how = atomic_load(&vm->suspend);
+		if (how != VM_SUSPEND_NONE) {
+			memset(vme, 0, sizeof(*vme));
+			vme->exitcode = VM_EXITCODE_SUSPENDED;
+			vme->u.suspended.how = how;
+			vme->u.suspended.source = atomic_load(&vm->suspend_source);
+			vme->u.suspended.code = atomic_load(&vm->suspend_code);
+			return 0;
+		}
+		if (cpuset_isset(v->vcpuid, &vm->debug_cpus)) {
+			memset(vme, 0, sizeof(*vme));
+			vme->exitcode = VM_EXITCODE_DEBUG;
+			return 0;
+		}
+		if (!cpuset_isset(v->vcpuid, &vm->started_cpus)) {
+			vcpu_sleep(v, false);
+			continue;
+		}
+
+		pthread_mutex_lock(&v->mtx);
+		vcpu_set_state_locked(v, VCPU_RUNNING);
+		pthread_mutex_unlock(&v->mtx);
+
+		vcpu_apply_pending(v);
+		ctl = (struct hart_run_ctl){
+			.mtrap_exit = vcpu_cap(v, VM_CAP_MTRAP_EXIT),
+			.bpt_exit = vcpu_cap(v, VM_CAP_BPT_EXIT),
+			.mask_hwintr = vcpu_cap(v, VM_CAP_MASK_HWINTR),
+			.wfi_exit = vcpu_cap(v, VM_CAP_WFI_EXIT),
+			.sbi_exit = vcpu_cap(v, VM_CAP_SBI_EXIT),
+		};
+		if (v->skip_bp || v->skip_watch) {
+			uint64_t pc;
+
+			ops->get_reg(v->hart, VM_REG_PC, &pc);
+			ctl.skip_bp_once = v->skip_bp && pc == v->skip_pc;
+			ctl.skip_watch_once = v->skip_watch && pc == v->skip_pc;
+			v->skip_bp = v->skip_watch = false;
+		}
+		r = ops->run(v->hart, &ctl, vme);
+
+		pthread_mutex_lock(&v->mtx);
+		atomic_store(&v->state, VCPU_IDLE);
+		pthread_cond_broadcast(&v->cv);		/* a freezer may wait */
+		if (r == HART_EXIT && (vme->exitcode == VM_EXITCODE_MMIO ||
+		    vme->exitcode == VM_EXITCODE_ECALL))
+			v->pending = vme->exitcode;
+		pthread_mutex_unlock(&v->mtx);
+
+		switch (r) {
+		case HART_KICK:
+			continue;
+		case HART_WFI:
+			vcpu_sleep(v, true);
+			continue;
+		default:
+			if (vme->exitcode == VM_EXITCODE_BPT && !vme->u.bpt.guest) {
+				v->skip_bp = true;
+				v->skip_pc = vme->pc;
+			} else if (vme->exitcode == VM_EXITCODE_WATCH) {
+				v->skip_watch = true;
+				v->skip_pc = vme->pc;
+			}
+			return 0;
+		}
+	}
+}
+
+/* ---- capabilities, registers ------------------------------------------------ */
+
+int
+vm_set_capability(struct vm *vm, int vcpuid, int cap, int val)
+{
+	struct vcpu *v = vm_vcpu(vm, vcpuid);
+
+	if (v == NULL || cap < 0 || cap >= VM_CAP_MAX)
+		return EINVAL;
+	if (val)
+		atomic_fetch_or(&v->caps, 1 << cap);
+	else
+		atomic_fetch_and(&v->caps, ~(1 << cap));
+	return 0;
+}
+
+int
+vm_get_capability(struct vm *vm, int vcpuid, int cap, int *val)
+{
+	struct vcpu *v = vm_vcpu(vm, vcpuid);
+
+	if (v == NULL || cap < 0 || cap >= VM_CAP_MAX)
+		return EINVAL;
+	*val = vcpu_cap(v, cap);
+	return 0;
+}
+
+int
+vm_get_register(struct vm *vm, int vcpuid, int reg, uint64_t *val)
+{
+	struct vcpu *v = vm_vcpu(vm, vcpuid);
+	int error;
+
+	if (v == NULL || reg < 0 || reg > VM_REG_LAST)
+		return EINVAL;
+	vcpu_freeze(v);
+	error = vm->ops->get_reg(v->hart, reg, val);
+	vcpu_thaw(v);
+	return error;
+}
+
+int
+vm_set_register(struct vm *vm, int vcpuid, int reg, uint64_t val)
+{
+	struct vcpu *v = vm_vcpu(vm, vcpuid);
+	int error;
+
+	if (v == NULL || reg < 0 || reg > VM_REG_LAST)
+		return EINVAL;
+	vcpu_freeze(v);
+	error = vm->ops->set_reg(v->hart, reg, val);
+	vcpu_thaw(v);
+	return error;
+}
+
+int
+vm_gla2gpa(struct vm *vm, int vcpuid, uint64_t gla, int prot, uint64_t *gpa,
+    int *fault)
+{
+	struct vcpu *v = vm_vcpu(vm, vcpuid);
+	int error;
+
+	if (v == NULL || (prot & ~(VM_PROT_READ | VM_PROT_WRITE | VM_PROT_EXEC)))
+		return EINVAL;
+	vcpu_freeze(v);
+	error = vm->ops->gla2gpa(v->hart, gla, prot, gpa, fault);
+	vcpu_thaw(v);
+	return error;
+}
+
+int
+vm_get_vcpu_info(struct vm *vm, int vcpuid, struct vcpu_info *info)
+{
+	struct vcpu *v = vm_vcpu(vm, vcpuid);
+	uint64_t priv = 0;
+
+	if (v == NULL)
+		return EINVAL;
+	memset(info, 0, sizeof(*info));
+	info->active = cpuset_isset(vcpuid, &vm->active_cpus);
+	info->started = cpuset_isset(vcpuid, &vm->started_cpus);
+	info->debugged = cpuset_isset(vcpuid, &vm->debug_cpus);
+	vcpu_freeze(v);
+	info->state = v->frozen_from;
+	info->in_wfi = v->in_wfi;
+	vm->ops->get_reg(v->hart, VM_REG_PC, &info->pc);
+	vm->ops->get_reg(v->hart, VM_REG_PRIV, &priv);
+	info->instret = vm->ops->instret(v->hart);
+	vcpu_thaw(v);
+	info->priv = (int)priv;
+	return 0;
+}
+
+/* ---- memory, interrupts, fences ------------------------------------------- */
+
+void
+vm_invalidate_code(struct vm *vm, uint64_t gpa, size_t len)
+{
+	for (int i = 0; i < vm->ncpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		vcpu_freeze(v);
+		vm->ops->invalidate_code(v->hart, gpa, len);
+		vcpu_thaw(v);
+	}
+}
+
+int
+vm_raise_ssip(struct vm *vm, int vcpuid)
+{
+	struct vcpu *v = vm_vcpu(vm, vcpuid);
+
+	if (v == NULL)
+		return EINVAL;
+	atomic_fetch_or(&v->mip_ext, MIP_SSIP);
+	vcpu_notify(v);
+	return 0;
+}
+
+int
+vm_remote_fence(struct vm *vm, int vcpuid, int what)
+{
+	struct vcpu *v = vm_vcpu(vm, vcpuid);
+
+	if (v == NULL || (what & ~(VM_FENCE_TLB | VM_FENCE_I)) != 0)
+		return EINVAL;
+	atomic_fetch_or(&v->fence, what);
+	vcpu_notify(v);
+	return 0;
+}
+
+int
+vm_irq_set(struct vm *vm, int irq, int level)
+{
+	if (irq < 1 || irq >= VM_PLIC_NSOURCES)
+		return EINVAL;
+	plic_set_irq(vm->plic, irq, level != 0);
+	return 0;
+}
+
+void
+vmm_set_mip_ext(struct vm *vm, int vcpuid, uint64_t bit, bool level)
+{
+	struct vcpu *v = vm_vcpu(vm, vcpuid);
+	uint64_t old;
+
+	if (v == NULL)
+		return;
+	if (level)
+		old = atomic_fetch_or(&v->mip_ext, bit);
+	else
+		old = atomic_fetch_and(&v->mip_ext, ~bit);
+	if (((old & bit) != 0) != level)
+		vcpu_notify(v);
+}
+
+uint64_t
+vmm_get_mip_ext(struct vm *vm, int vcpuid)
+{
+	struct vcpu *v = vm_vcpu(vm, vcpuid);
+
+	return v == NULL ? 0 : atomic_load(&v->mip_ext);
+}
+
+void
+vmm_set_mtimecmp(struct vm *vm, int vcpuid, uint64_t val)
+{
+	struct vcpu *v = vm_vcpu(vm, vcpuid);
+
+	if (v == NULL)
+		return;
+	atomic_store(&v->mtimecmp, val);
+	vcpu_notify(v);
+}
+
+uint64_t
+vmm_get_mtimecmp(struct vm *vm, int vcpuid)
+{
+	struct vcpu *v = vm_vcpu(vm, vcpuid);
+
+	return v == NULL ? 0 : atomic_load(&v->mtimecmp);
+}
+
+int
+vmm_mmio_read(struct vcpu *vcpu, uint64_t gpa, int size, uint64_t *val)
+{
+	struct vm *vm = vcpu->vm;
+
+	if (gpa - VM_ACLINT_BASE < VM_ACLINT_SIZE)
+		return aclint_mmio(vm->aclint, gpa - VM_ACLINT_BASE, size, false, val);
+	if (gpa - VM_PLIC_BASE < VM_PLIC_SIZE)
+		return plic_mmio(vm->plic, gpa - VM_PLIC_BASE, size, false, val);
+	return VMM_MMIO_EXIT;
+}
+
+int
+vmm_mmio_write(struct vcpu *vcpu, uint64_t gpa, int size, uint64_t val)
+{
+	struct vm *vm = vcpu->vm;
+
+	if (gpa - VM_ACLINT_BASE < VM_ACLINT_SIZE)
+		return aclint_mmio(vm->aclint, gpa - VM_ACLINT_BASE, size, true, &val);
+	if (gpa - VM_PLIC_BASE < VM_PLIC_SIZE)
+		return plic_mmio(vm->plic, gpa - VM_PLIC_BASE, size, true, &val);
+	return VMM_MMIO_EXIT;
+}
+
+/* ---- breakpoints and watchpoints ------------------------------------------------ */
+
+static void
+vm_debug_points_changed(struct vm *vm)
+{
+	for (int i = 0; i < vm->ncpus; i++) {
+		atomic_store(&vm->vcpus[i].debug_dirty, true);
+		vcpu_notify(&vm->vcpus[i]);
+	}
+}
+
+int
+vm_set_breakpoint(struct vm *vm, uint64_t addr, bool insert)
+{
+	int i, error = 0;
+
+	pthread_mutex_lock(&vm->mtx);
+	for (i = 0; i < vm->nbps && vm->bps[i] != addr; i++)
+		;
+	if (insert) {
+		if (i < vm->nbps)
+			error = EEXIST;
+		else if (vm->nbps == VM_MAX_BREAKPOINTS)
+			error = ENOSPC;
+		else
+			vm->bps[vm->nbps++] = addr;
+	} else {
+		if (i == vm->nbps)
+			error = ENOENT;
+		else
+			vm->bps[i] = vm->bps[--vm->nbps];
+	}
+	pthread_mutex_unlock(&vm->mtx);
+	if (error == 0)
+		vm_debug_points_changed(vm);
+	return error;
+}
+
+int
+vm_set_watchpoint(struct vm *vm, uint64_t addr, uint64_t len, int type,
+    bool insert)
+{
+	int i, error = 0;
+
+	if (len == 0 || addr + len < addr ||
+	    (type != VM_WATCH_READ && type != VM_WATCH_WRITE &&
+	    type != VM_WATCH_ACCESS))
+		return EINVAL;
+	pthread_mutex_lock(&vm->mtx);
+	for (i = 0; i < vm->nwps; i++)
+		if (vm->wps[i].addr == addr && vm->wps[i].len == len &&
+		    vm->wps[i].type == type)
+			break;
+	if (insert) {
+		if (i < vm->nwps)
+			error = EEXIST;
+		else if (vm->nwps == VM_MAX_WATCHPOINTS)
+			error = ENOSPC;
+		else
+			vm->wps[vm->nwps++] = (struct vmm_watchpoint){
+				.addr = addr, .len = len, .type = type };
+	} else {
+		if (i == vm->nwps)
+			error = ENOENT;
+		else
+			vm->wps[i] = vm->wps[--vm->nwps];
+	}
+	pthread_mutex_unlock(&vm->mtx);
+	if (error == 0)
+		vm_debug_points_changed(vm);
+	return error;
+}
+
+int
+vmm_breakpoints(struct vm *vm, uint64_t *addrs, int max)
+{
+	int n;
+
+	pthread_mutex_lock(&vm->mtx);
+	n = vm->nbps;
+	if (n > 0 && max > 0)
+		memcpy(addrs, vm->bps, sizeof(*addrs) * (size_t)(n < max ? n : max));
+	pthread_mutex_unlock(&vm->mtx);
+	return n;
+}
+
+int
+vmm_watchpoints(struct vm *vm, struct vmm_watchpoint *wps, int max)
+{
+	int n;
+
+	pthread_mutex_lock(&vm->mtx);
+	n = vm->nwps;
+	if (n > 0 && max > 0)
+		memcpy(wps, vm->wps, sizeof(*wps) * (size_t)(n < max ? n : max));
+	pthread_mutex_unlock(&vm->mtx);
+	return n;
+}

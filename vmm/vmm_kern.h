@@ -1,0 +1,125 @@
+/*
+ * vmm_kern.h - the vmm ("kernel") interface.  Only vmmapi/ (the ioctl
+ * boundary) and vmm/ itself include this.  Arguments are validated by the
+ * callers in vmmapi before they get here, except where a function says it
+ * returns EINVAL itself (run-control calls check everything, since the
+ * invariants live here).
+ *
+ * Return values are 0 or a positive errno value, as in a kernel.
+ */
+#ifndef RHYVE_VMM_KERN_H
+#define RHYVE_VMM_KERN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmm.h"
+
+struct vm;
+struct vcpu;
+
+struct vm_config {
+	int		ncpus;		/* 1..VM_MAXCPU */
+	uint64_t	ram_size;	/* bytes at VM_RAM_BASE, multiple of 4 KiB */
+};
+
+int	vm_create(const struct vm_config *cfg, struct vm **vmp);
+void	vm_destroy(struct vm *vm);
+int	vm_ncpus(struct vm *vm);
+struct vcpu *vm_vcpu(struct vm *vm, int vcpuid);	/* NULL if out of range */
+int	vcpu_id(struct vcpu *vcpu);
+
+/*
+ * Run the vCPU until something userland must handle.  Executes no guest
+ * instruction if the vCPU is (or becomes) debugged: returns with
+ * VM_EXITCODE_DEBUG.  Completes a pending MMIO read or ECALL from the
+ * previous exit (using the values the caller stored in *vme) first.
+ * Only the vCPU's own thread calls this.
+ */
+int	vm_run(struct vcpu *vcpu, struct vm_exit *vme);
+
+/*
+ * A vCPU takes part in run control once activated (bhyve's
+ * vm_activate_cpu): userland activates each vCPU before its thread first
+ * calls vm_run().  EBUSY if already active.
+ */
+int	vm_activate_cpu(struct vm *vm, int vcpuid);
+
+/*
+ * Run control: the seed.  vcpuid -1 means every active vCPU.
+ * vm_suspend_cpu: EINVAL for an inactive or out-of-range vCPU; kicks.
+ * vm_resume_cpu: EINVAL for one that is not debugged (or out of range).
+ */
+int	vm_suspend_cpu(struct vm *vm, int vcpuid);
+int	vm_resume_cpu(struct vm *vm, int vcpuid);
+void	vm_active_cpus(struct vm *vm, cpuset_t *out);
+void	vm_debug_cpus(struct vm *vm, cpuset_t *out);
+void	vm_started_cpus(struct vm *vm, cpuset_t *out);
+
+/* Suspend the whole VM (poweroff, reset, halt): every vCPU exits SUSPENDED. */
+int	vm_suspend(struct vm *vm, int how, int source, uint32_t code);
+
+/*
+ * Guest-level hart state (SBI HSM, reset).  A hart that is not started
+ * sleeps inside vm_run() and is distinct from "debugged".
+ * vm_hart_start: the hart must be stopped (EALREADY if started); sets pc,
+ * a0, a1 and the privilege level, then starts it.  vm_hart_stop marks a
+ * hart stopped; the vCPU's thread may call it for its own vCPU.
+ */
+int	vm_hart_start(struct vm *vm, int vcpuid, uint64_t pc, uint64_t a0,
+	    uint64_t a1, int priv);
+int	vm_hart_stop(struct vm *vm, int vcpuid);
+
+int	vm_set_capability(struct vm *vm, int vcpuid, int cap, int val);
+int	vm_get_capability(struct vm *vm, int vcpuid, int cap, int *val);
+
+/*
+ * Register and memory access for userland.  The vCPU must not be running
+ * guest code: the call freezes it (waiting for it to leave the engine; a
+ * vCPU that is running is kicked) for the duration.  Returns ENOENT for a
+ * register (e.g. CSR) that does not exist.
+ */
+int	vm_get_register(struct vm *vm, int vcpuid, int reg, uint64_t *val);
+int	vm_set_register(struct vm *vm, int vcpuid, int reg, uint64_t val);
+
+/*
+ * Translate a guest-virtual address through the vCPU's current
+ * translation (satp, privilege, MPRV) for 'prot' (VM_PROT_* bits) without
+ * touching guest state (no A/D update, no trap).  *fault is set if the
+ * access would fault.
+ */
+int	vm_gla2gpa(struct vm *vm, int vcpuid, uint64_t gla, int prot,
+	    uint64_t *gpa, int *fault);
+
+/* Host pointer to [gpa, gpa+len) if it lies wholly in RAM, else NULL. */
+void	*vm_gpa2hva(struct vm *vm, uint64_t gpa, size_t len);
+uint64_t vm_ram_size(struct vm *vm);
+
+/*
+ * Userland wrote guest RAM behind the hart engine's back (debugger,
+ * loader after start): drop decoded code for the range.
+ */
+void	vm_invalidate_code(struct vm *vm, uint64_t gpa, size_t len);
+
+/* SBI IPI: pend SSIP on a hart.  Remote fences: flush before it next runs. */
+int	vm_raise_ssip(struct vm *vm, int vcpuid);
+int	vm_remote_fence(struct vm *vm, int vcpuid, int what);
+
+/* Device interrupt line into the PLIC (source 1..VM_PLIC_NSOURCES-1). */
+int	vm_irq_set(struct vm *vm, int irq, int level);
+
+/*
+ * Debugger breakpoints and watchpoints, VM-wide (every vCPU).
+ * Breakpoints are by guest-virtual pc and never touch guest memory; hitting
+ * one exits VM_EXITCODE_BPT before the instruction executes.  Watchpoints
+ * match guest-virtual data accesses overlapping [addr, addr+len) of the
+ * given VM_WATCH_* type and exit VM_EXITCODE_WATCH before the access.
+ * EEXIST / ENOENT for a duplicate insert / missing remove.
+ */
+int	vm_set_breakpoint(struct vm *vm, uint64_t addr, bool insert);
+int	vm_set_watchpoint(struct vm *vm, uint64_t addr, uint64_t len, int type,
+	    bool insert);
+
+int	vm_get_vcpu_info(struct vm *vm, int vcpuid, struct vcpu_info *info);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * vmmapi.h - thin userland wrappers over the vmm's requests, named as
+ * FreeBSD's libvmmapi names them.  Every function returns 0 on success
+ * and -1 with errno set on failure, like the ioctl(2) it wraps.
+ * Nothing here holds policy.
+ */
+#ifndef RHYVE_VMMAPI_H
+#define RHYVE_VMMAPI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../vmm/vmm.h"
+#include "vmm_dev.h"
+
+struct vmctx;
+
+/* Create a VM with 'ncpus' vCPUs and 'ram_size' bytes of RAM at VM_RAM_BASE. */
+struct vmctx *vm_open_new(int ncpus, uint64_t ram_size);
+void	vm_close(struct vmctx *ctx);
+int	vm_get_ncpus(struct vmctx *ctx);
+uint64_t vm_get_ram_size(struct vmctx *ctx);
+
+/* Generic request entry: vm_ioctl(ctx, VM_RUN, &arg). */
+int	vm_ioctl(struct vmctx *ctx, unsigned long cmd, void *arg);
+
+/* Every vCPU must be activated before its first vm_run(). */
+int	vm_activate_cpu(struct vmctx *ctx, int vcpu);
+int	vm_run(struct vmctx *ctx, int vcpu, struct vm_exit *vmexit);
+int	vm_suspend_cpu(struct vmctx *ctx, int vcpu);
+int	vm_resume_cpu(struct vmctx *ctx, int vcpu);
+int	vm_active_cpus(struct vmctx *ctx, cpuset_t *cpus);
+int	vm_debug_cpus(struct vmctx *ctx, cpuset_t *cpus);
+int	vm_started_cpus(struct vmctx *ctx, cpuset_t *cpus);
+int	vm_suspend(struct vmctx *ctx, int how, int source, uint32_t code);
+
+int	vm_set_capability(struct vmctx *ctx, int vcpu, int cap, int val);
+int	vm_get_capability(struct vmctx *ctx, int vcpu, int cap, int *val);
+int	vm_get_register(struct vmctx *ctx, int vcpu, int reg, uint64_t *val);
+int	vm_set_register(struct vmctx *ctx, int vcpu, int reg, uint64_t val);
+int	vm_gla2gpa(struct vmctx *ctx, int vcpu, uint64_t gla, int prot,
+	    uint64_t *gpa, int *fault);
+
+int	vm_hart_start(struct vmctx *ctx, int vcpu, uint64_t pc, uint64_t a0,
+	    uint64_t a1, int priv);
+int	vm_hart_stop(struct vmctx *ctx, int vcpu);
+int	vm_irq_set(struct vmctx *ctx, int irq, int level);
+
+int	vm_set_breakpoint(struct vmctx *ctx, uint64_t addr, bool insert);
+int	vm_set_watchpoint(struct vmctx *ctx, uint64_t addr, uint64_t len,
+	    int type, bool insert);
+int	vm_get_vcpu_info(struct vmctx *ctx, int vcpu, struct vcpu_info *info);
+int	vm_invalidate_code(struct vmctx *ctx, uint64_t gpa, uint64_t len);
+int	vm_raise_ssip(struct vmctx *ctx, int vcpu);
+int	vm_remote_fence(struct vmctx *ctx, int vcpu, int what);
+
+/* Host pointer to guest RAM [gpa, gpa+len), or NULL (bhyve's vm_map_gpa). */
+void	*vm_map_gpa(struct vmctx *ctx, uint64_t gpa, size_t len);
+
+#endif
