@@ -72,23 +72,41 @@ $(BUILD)/rhyve: $(MAIN_OBJ) $(RHYVE_OBJS) $(API_OBJS) $(BUILD)/vmm.o
 # ---- tests ---------------------------------------------------------------
 # tests/unit/vmm_*.c are white-box tests of vmm internals: they link the
 # raw vmm objects.  Every other tests/unit/*.c tests through vmmapi and
-# links the sealed vmm.o plus rhyve's objects (without main).
+# links the sealed vmm.o plus rhyve's objects (without main).  Tests use
+# Criterion, except the concurrency tests (conc_*.c) that also run under
+# TSan: Criterion cannot start under TSan, so they use cmocka.
 UNIT_VMM_SRCS	:= $(sort $(wildcard tests/unit/vmm_*.c))
 UNIT_API_SRCS	:= $(sort $(filter-out $(UNIT_VMM_SRCS),$(wildcard tests/unit/*.c)))
 UNIT_BINS	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_VMM_SRCS) $(UNIT_API_SRCS))
 TEST_LIBS	:= -lcriterion $(LIBS)
-# Shared test helpers (tests/unit/lib/) are linked into the vmmapi-level tests.
-TEST_HELPER_OBJS := $(call obj,$(sort $(wildcard tests/unit/lib/*.c)))
+# Shared test helpers (tests/lib/), an archive so each binary takes what it uses.
+TEST_HELPER_OBJS := $(call obj,$(sort $(wildcard tests/lib/*.c)))
+TEST_HELPERS	:= $(BUILD)/libtesthelpers.a
+
+$(TEST_HELPERS): $(TEST_HELPER_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
 
 $(BUILD)/tests/vmm_%: tests/unit/vmm_%.c $(VMM_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(TEST_LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(TEST_HELPER_OBJS) $(RHYVE_OBJS) $(API_OBJS) $(BUILD)/vmm.o
+$(BUILD)/tests/conc_%: tests/unit/conc_%.c $(TEST_HELPERS) $(RHYVE_OBJS) $(API_OBJS) $(BUILD)/vmm.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_HELPERS) $(RHYVE_OBJS) $(API_OBJS) $(BUILD)/vmm.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(TEST_LIBS)
 
 unit-bins: $(UNIT_BINS)
+
+# Benchmarks built from C (bench/*.c), linked like the vmmapi-level tests.
+BENCH_BINS	:= $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+
+$(BUILD)/bench/%: bench/%.c $(TEST_HELPERS) $(API_OBJS) $(BUILD)/vmm.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS)
 
 # Guest programs (rv64, bare metal, for QEMU virt's memory map).
 RV_CC		?= riscv64-unknown-elf-gcc
@@ -98,6 +116,12 @@ GUEST_SRCS	:= $(sort $(wildcard tests/guests/*.S tests/guests/*/*.S))
 GUEST_ELFS	:= $(patsubst tests/guests/%.S,$(BUILD)/guests/%.elf,$(GUEST_SRCS))
 
 $(BUILD)/guests/%.elf: tests/guests/%.S tests/guests/virt.ld $(wildcard tests/guests/*.h)
+	@mkdir -p $(dir $@)
+	$(RV_CC) $(RV_CFLAGS) -o $@ $<
+
+BENCH_GUEST_ELFS := $(patsubst bench/guests/%.S,$(BUILD)/bench/guests/%.elf,$(wildcard bench/guests/*.S))
+
+$(BUILD)/bench/guests/%.elf: bench/guests/%.S tests/guests/virt.ld $(wildcard tests/guests/*.h)
 	@mkdir -p $(dir $@)
 	$(RV_CC) $(RV_CFLAGS) -o $@ $<
 
@@ -112,7 +136,7 @@ run: setup all
 test: setup
 	@tests/run.sh
 
-bench: setup all guests
+bench: setup all guests $(BENCH_BINS) $(BENCH_GUEST_ELFS)
 	@bench/run.sh
 
 install: $(BUILD)/rhyve

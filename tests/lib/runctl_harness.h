@@ -2,15 +2,28 @@
  * runctl_harness.h - a small bhyverun for run-control tests: one thread
  * per vCPU looping on vm_run() through vmmapi, parking on DEBUG exits the
  * way the debug server's gdb_cpu_suspend() does, and running real RV64
- * code (hand-encoded below) on the real hart engine.
+ * code (hand-encoded below) on the real hart engine.  Shared by the
+ * unit tests and the suspend-latency benchmark.
  */
 #ifndef RUNCTL_HARNESS_H
 #define RUNCTL_HARNESS_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "vmmapi/vmmapi.h"
+
+/*
+ * Failure hook, defined by the user of the harness: the tests make it a
+ * Criterion failure, the benchmark prints and exits.
+ */
+void	rc_fatal(const char *fmt, ...)
+	    __attribute__((noreturn, format(printf, 1, 2)));
+#define RC_REQUIRE(cond, ...) do {			\
+	if (!(cond))					\
+		rc_fatal(__VA_ARGS__);			\
+} while (0)
 
 /* Guest code, placed at fixed addresses in RAM. */
 #define PROG_COUNT	(VM_RAM_BASE + 0x000)	/* loop { t0++; sd t0, 0(a1) } */

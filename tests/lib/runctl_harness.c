@@ -1,8 +1,9 @@
 /*
  * runctl_harness.c - see runctl_harness.h.
  */
-#include <criterion/criterion.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,18 +46,18 @@ rc_create(int ncpus)
 	struct rc *rc = calloc(1, sizeof(*rc));
 	void *p;
 
-	cr_assert_not_null(rc);
-	cr_assert(ncpus <= 256);
+	RC_REQUIRE(rc != NULL, "%s: out of memory or bad address", __func__);
+	RC_REQUIRE(ncpus <= 256, "too many vCPUs");
 	rc->ncpus = ncpus;
 	rc->ctx = vm_open_new(ncpus, 16 << 20);
-	cr_assert_not_null(rc->ctx, "vm_open_new: %s", strerror(errno));
+	RC_REQUIRE(rc->ctx != NULL, "vm_open_new: %s", strerror(errno));
 	pthread_mutex_init(&rc->mtx, NULL);
 	pthread_cond_init(&rc->cv, NULL);
 	p = vm_map_gpa(rc->ctx, PROG_COUNT, sizeof(prog_count));
-	cr_assert_not_null(p);
+	RC_REQUIRE(p != NULL, "%s: out of memory or bad address", __func__);
 	memcpy(p, prog_count, sizeof(prog_count));
 	p = vm_map_gpa(rc->ctx, PROG_WFI, sizeof(prog_wfi));
-	cr_assert_not_null(p);
+	RC_REQUIRE(p != NULL, "%s: out of memory or bad address", __func__);
 	memcpy(p, prog_wfi, sizeof(prog_wfi));
 	return rc;
 }
@@ -64,8 +65,9 @@ rc_create(int ncpus)
 void
 rc_start_hart(struct rc *rc, int i, uint64_t pc)
 {
-	cr_assert_eq(vm_hart_start(rc->ctx, i, pc, (uint64_t)i, SLOTS + 8 * (uint64_t)i,
-	    PRV_M), 0, "vm_hart_start(%d): %s", i, strerror(errno));
+	RC_REQUIRE(vm_hart_start(rc->ctx, i, pc, (uint64_t)i,
+	    SLOTS + 8 * (uint64_t)i, PRV_M) == 0,
+	    "vm_hart_start(%d): %s", i, strerror(errno));
 }
 
 struct rc_thread_arg {
@@ -133,11 +135,12 @@ rc_run_threads(struct rc *rc)
 	for (int i = 0; i < rc->ncpus; i++) {
 		struct rc_thread_arg *a = malloc(sizeof(*a));
 
-		cr_assert_not_null(a);
+		RC_REQUIRE(a != NULL, "%s: out of memory or bad address", __func__);
 		a->rc = rc;
 		a->vcpu = i;
-		cr_assert_eq(vm_activate_cpu(rc->ctx, i), 0);
-		cr_assert_eq(pthread_create(&rc->threads[i], NULL, rc_vcpu_thread, a), 0);
+		RC_REQUIRE(vm_activate_cpu(rc->ctx, i) == 0, "activate %d", i);
+		RC_REQUIRE(pthread_create(&rc->threads[i], NULL, rc_vcpu_thread,
+		    a) == 0, "pthread_create");
 	}
 }
 
@@ -200,8 +203,8 @@ rc_instret(struct rc *rc, int vcpu)
 {
 	uint64_t v = 0;
 
-	cr_assert_eq(vm_get_register(rc->ctx, vcpu, VM_REG_CSR(CSR_MINSTRET), &v), 0,
-	    "minstret of vCPU %d: %s", vcpu, strerror(errno));
+	RC_REQUIRE(vm_get_register(rc->ctx, vcpu, VM_REG_CSR(CSR_MINSTRET),
+	    &v) == 0, "minstret of vCPU %d: %s", vcpu, strerror(errno));
 	return v;
 }
 
@@ -210,7 +213,7 @@ rc_slot(struct rc *rc, int vcpu)
 {
 	volatile uint64_t *p = vm_map_gpa(rc->ctx, SLOTS + 8 * (uint64_t)vcpu, 8);
 
-	cr_assert_not_null(p);
+	RC_REQUIRE(p != NULL, "%s: out of memory or bad address", __func__);
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
 }
 

@@ -1,0 +1,323 @@
+/*
+ * hart.c - the RV64GC hart engine behind vmm's ops table (rv64_hart_ops,
+ * vmm/vmm_hart.h): creation, the run loop with its kick checks, debug
+ * hooks (breakpoints, single step), exit completion and the debugger's
+ * register view.
+ *
+ * The loop checks *env->kick and pending interrupts every
+ * HART_KICK_BUDGET instructions (hart.h), so a kick is honoured after at
+ * most that many instructions.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hart.h"
+#include "hart_exec.h"
+
+static struct hart *
+rv64_create(const struct hart_env *env)
+{
+	struct hart *h = calloc(1, sizeof(*h));
+
+	if (h == NULL)
+		return NULL;
+	h->env = *env;
+	hart_reset(h, env->ram_base);
+	return h;
+}
+
+static void
+rv64_destroy(struct hart *h)
+{
+	free(h->bps);
+	free(h->wps);
+	free(h);
+}
+
+static void
+rv64_reset(struct hart *h, uint64_t pc)
+{
+	hart_reset(h, pc);
+}
+
+static int
+exit_mtrap(struct hart *h, struct vm_exit *vme)
+{
+	memset(vme, 0, sizeof(*vme));
+	vme->exitcode = VM_EXITCODE_MTRAP;
+	vme->pc = h->pc;
+	return HART_EXIT;
+}
+
+static bool
+bp_hit(const struct hart *h, uint64_t pc)
+{
+	for (int i = 0; i < h->nbps; i++)
+		if (h->bps[i] == pc)
+			return true;
+	return false;
+}
+
+static int
+rv64_run(struct hart *h, const struct hart_run_ctl *ctl, struct vm_exit *vme)
+{
+	int budget = HART_KICK_BUDGET;
+	bool first = true;
+
+	h->ctl = ctl;
+	h->vme = vme;
+	h->pend = PEND_NONE;
+	if (!ctl->mask_hwintr && h->mie != 0 && hart_take_interrupt(h) &&
+	    ctl->mtrap_exit)
+		return exit_mtrap(h, vme);
+
+	for (;;) {
+		uint32_t insn;
+		int r;
+
+		if (__builtin_expect(--budget <= 0, 0)) {
+			budget = HART_KICK_BUDGET;
+			if (atomic_load_explicit(h->env.kick, memory_order_relaxed))
+				return HART_KICK;
+			if (!ctl->mask_hwintr && h->mie != 0 && hart_take_interrupt(h))
+				continue;
+		}
+		if (__builtin_expect(h->nbps != 0, 0) &&
+		    !(first && ctl->skip_bp_once) && bp_hit(h, h->pc)) {
+			memset(vme, 0, sizeof(*vme));
+			vme->exitcode = VM_EXITCODE_BPT;
+			vme->pc = h->pc;
+			vme->u.bpt.guest = false;
+			return HART_EXIT;
+		}
+		h->watch_skip = first && ctl->skip_watch_once;
+		first = false;
+
+		r = hart_fetch(h, h->pc, &insn);
+		if (__builtin_expect(r != MEM_OK, 0)) {
+			hart_trap(h, (uint64_t)(r - 1), h->fault_tval, false);
+			if (ctl->mtrap_exit)
+				return exit_mtrap(h, vme);
+			continue;
+		}
+		switch (hart_exec(h, insn)) {
+		case X_OK:
+			h->instret++;
+			break;
+		case X_JUMP:
+			h->instret++;
+			if (atomic_load_explicit(h->env.kick, memory_order_relaxed) &&
+			    !ctl->mtrap_exit)
+				return HART_KICK;
+			break;
+		case X_OK_IRQ:
+			h->instret++;
+			if (ctl->mtrap_exit)
+				return exit_mtrap(h, vme);
+			if (!ctl->mask_hwintr && h->mie != 0)
+				hart_take_interrupt(h);
+			continue;
+		case X_TRAP:
+			break;
+		case X_EXIT:
+			return HART_EXIT;
+		case X_WFI:
+			h->instret++;
+			if (ctl->mtrap_exit)
+				return exit_mtrap(h, vme);
+			if (ctl->wfi_exit) {
+				memset(vme, 0, sizeof(*vme));
+				vme->exitcode = VM_EXITCODE_WFI;
+				vme->pc = h->pc;
+				return HART_EXIT;
+			}
+			return HART_WFI;
+		}
+		if (ctl->mtrap_exit)
+			return exit_mtrap(h, vme);
+	}
+}
+
+static void
+rv64_complete(struct hart *h, const struct vm_exit *vme)
+{
+	enum pending_kind p = h->pend;
+
+	h->pend = PEND_NONE;
+	switch (p) {
+	case PEND_MMIO_LOAD:
+		if (vme->u.mmio.fault) {
+			hart_trap(h, EXC_LOAD_ACCESS, h->pend_va, false);
+			return;
+		}
+		if (h->pend_rd != 0) {
+			uint64_t v = vme->u.mmio.data;
+			int bits = 8 * h->pend_size;
+
+			if (bits < 64) {
+				v &= (UINT64_C(1) << bits) - 1;
+				if (h->pend_signed)
+					v = (uint64_t)((int64_t)(v << (64 - bits)) >> (64 - bits));
+			}
+			h->x[h->pend_rd] = v;
+		}
+		break;
+	case PEND_MMIO_STORE:
+		if (vme->u.mmio.fault) {
+			hart_trap(h, EXC_STORE_ACCESS, h->pend_va, false);
+			return;
+		}
+		break;
+	case PEND_ECALL:
+		if (!vme->u.ecall.no_ret) {
+			h->x[10] = vme->u.ecall.ret[0];
+			h->x[11] = vme->u.ecall.ret[1];
+		}
+		break;
+	default:
+		return;
+	}
+	h->pc += (uint64_t)h->pend_len;
+	h->instret++;
+}
+
+static int
+rv64_get_reg(struct hart *h, int reg, uint64_t *val)
+{
+	if (reg >= VM_REG_X(0) && reg <= VM_REG_X(31)) {
+		*val = reg == 0 ? 0 : h->x[reg];
+		return 0;
+	}
+	if (reg == VM_REG_PC) {
+		*val = h->pc;
+		return 0;
+	}
+	if (reg >= VM_REG_F(0) && reg <= VM_REG_F(31)) {
+		*val = h->fp.f[reg - VM_REG_F(0)];
+		return 0;
+	}
+	if (reg >= VM_REG_CSR(0) && reg < VM_REG_CSR(4096))
+		return hart_csr_read(h, reg - VM_REG_CSR(0), val, true) == 0 ? 0 : ENOENT;
+	if (reg == VM_REG_PRIV) {
+		*val = (uint64_t)h->priv;
+		return 0;
+	}
+	return ENOENT;
+}
+
+static int
+rv64_set_reg(struct hart *h, int reg, uint64_t val)
+{
+	if (reg >= VM_REG_X(0) && reg <= VM_REG_X(31)) {
+		if (reg != 0)
+			h->x[reg] = val;
+		return 0;
+	}
+	if (reg == VM_REG_PC) {
+		h->pc = val & ~UINT64_C(1);
+		return 0;
+	}
+	if (reg >= VM_REG_F(0) && reg <= VM_REG_F(31)) {
+		h->fp.f[reg - VM_REG_F(0)] = val;
+		return 0;
+	}
+	if (reg >= VM_REG_CSR(0) && reg < VM_REG_CSR(4096))
+		return hart_csr_write(h, reg - VM_REG_CSR(0), val, true) == 0 ? 0 : ENOENT;
+	if (reg == VM_REG_PRIV) {
+		if (val != PRV_U && val != PRV_S && val != PRV_M)
+			return EINVAL;
+		h->priv = (int)val;
+		hart_tlb_flush(h);
+		return 0;
+	}
+	return ENOENT;
+}
+
+static int
+rv64_gla2gpa(struct hart *h, uint64_t gla, int prot, uint64_t *gpa, int *fault)
+{
+	int acc = (prot & VM_PROT_EXEC) ? ACC_FETCH :
+	    (prot & VM_PROT_WRITE) ? ACC_STORE : ACC_LOAD;
+
+	*fault = hart_translate(h, gla, acc, gpa, false) != MEM_OK;
+	return 0;
+}
+
+static bool
+rv64_wfi_wakeup(struct hart *h, uint64_t mtime)
+{
+	return hart_pending_irqs(h, mtime) != 0;
+}
+
+static uint64_t
+rv64_next_timer(struct hart *h)
+{
+	uint64_t t = UINT64_MAX;
+
+	if (h->mie & MIP_MTIP)
+		t = atomic_load(h->env.mtimecmp);
+	if ((h->mie & MIP_STIP) && (h->menvcfg & MENVCFG_STCE) && h->stimecmp < t)
+		t = h->stimecmp;
+	return t;
+}
+
+static void
+rv64_invalidate_code(struct hart *h, uint64_t gpa, size_t len)
+{
+	/* No decoded-instruction cache yet: nothing is stale. */
+	(void)h;
+	(void)gpa;
+	(void)len;
+}
+
+static void
+rv64_flush_tlb(struct hart *h)
+{
+	hart_tlb_flush(h);
+}
+
+static void
+rv64_debug_changed(struct hart *h)
+{
+	int n = vmm_breakpoints(h->env.vm, NULL, 0);
+	int m = vmm_watchpoints(h->env.vm, NULL, 0);
+
+	free(h->bps);
+	free(h->wps);
+	h->bps = NULL;
+	h->wps = NULL;
+	h->nbps = h->nwps = 0;
+	if (n > 0 && (h->bps = calloc((size_t)n, sizeof(*h->bps))) != NULL) {
+		int k = vmm_breakpoints(h->env.vm, h->bps, n);
+		h->nbps = k < n ? k : n;
+	}
+	if (m > 0 && (h->wps = calloc((size_t)m, sizeof(*h->wps))) != NULL) {
+		int k = vmm_watchpoints(h->env.vm, h->wps, m);
+		h->nwps = k < m ? k : m;
+	}
+}
+
+static uint64_t
+rv64_instret(struct hart *h)
+{
+	return h->instret;
+}
+
+const struct hart_ops rv64_hart_ops = {
+	.name = "rv64",
+	.create = rv64_create,
+	.destroy = rv64_destroy,
+	.reset = rv64_reset,
+	.run = rv64_run,
+	.complete = rv64_complete,
+	.get_reg = rv64_get_reg,
+	.set_reg = rv64_set_reg,
+	.gla2gpa = rv64_gla2gpa,
+	.wfi_wakeup = rv64_wfi_wakeup,
+	.next_timer = rv64_next_timer,
+	.invalidate_code = rv64_invalidate_code,
+	.flush_tlb = rv64_flush_tlb,
+	.debug_changed = rv64_debug_changed,
+	.instret = rv64_instret,
+};

@@ -1,0 +1,165 @@
+/*
+ * hart.h - internal state of one software RV64GC hart (the engine behind
+ * rv64_hart_ops, vmm/vmm_hart.h).  Only vmm/hart/ includes this.
+ *
+ * Specs: The RISC-V Instruction Set Manual, Volume I (unprivileged,
+ * 20191213) and Volume II (privileged 1.12).
+ *
+ * Threading: everything here belongs to the thread inside run(), or to a
+ * thread that holds the vCPU FROZEN (see vmm/vm.c); only the hart_env
+ * atomics are shared.
+ *
+ * Kick bound: run() looks at *env->kick at least every HART_KICK_BUDGET
+ * retired instructions, so at most that many guest instructions execute
+ * between a kick and run() returning HART_KICK (or another exit).
+ */
+#ifndef RHYVE_HART_H
+#define RHYVE_HART_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../vmm_hart.h"
+#include "fpu.h"
+
+#define HART_KICK_BUDGET	256
+#define HART_TLB_SIZE		256	/* entries per access type, direct mapped */
+#define HART_MAX_BPS		64	/* cached copy; more use the slow list */
+
+/* Exception causes (mcause without the interrupt bit). */
+enum {
+	EXC_INSN_MISALIGNED = 0,
+	EXC_INSN_ACCESS = 1,
+	EXC_ILLEGAL = 2,
+	EXC_BREAKPOINT = 3,
+	EXC_LOAD_MISALIGNED = 4,
+	EXC_LOAD_ACCESS = 5,
+	EXC_STORE_MISALIGNED = 6,
+	EXC_STORE_ACCESS = 7,
+	EXC_ECALL_U = 8,
+	EXC_ECALL_S = 9,
+	EXC_ECALL_M = 11,
+	EXC_INSN_PAGE = 12,
+	EXC_LOAD_PAGE = 13,
+	EXC_STORE_PAGE = 15,
+};
+
+/* Memory access kinds (also the TLB index). */
+enum { ACC_FETCH = 0, ACC_LOAD = 1, ACC_STORE = 2 };
+
+/*
+ * Result of a memory access inside an instruction: 0 = done, > 0 =
+ * exception cause + 1 (tval in hart->fault_tval), MEM_MMIO_EXIT = the
+ * access must go to userland, MEM_WATCH = a watchpoint matched.
+ */
+#define MEM_OK		0
+#define MEM_MMIO_EXIT	(-1)
+#define MEM_WATCH	(-2)
+#define MEM_EXC(cause)	((cause) + 1)
+
+struct tlb_entry {
+	uint64_t	tag;	/* virtual page number + 1; 0 = empty */
+	uintptr_t	addend;	/* host address = guest virtual + addend */
+};
+
+/* Why the last run() stopped with an exit still to be completed. */
+enum pending_kind { PEND_NONE = 0, PEND_MMIO_LOAD, PEND_MMIO_STORE, PEND_ECALL };
+
+struct hart {
+	/* Architectural state. */
+	uint64_t	x[32];
+	uint64_t	pc;
+	int		priv;		/* PRV_U, PRV_S, PRV_M */
+	struct fpu_state fp;
+
+	uint64_t	mstatus;
+	uint64_t	medeleg, mideleg;
+	uint64_t	mie;
+	uint64_t	mip;		/* software-writable bits: SSIP, STIP, SEIP */
+	uint64_t	mtvec, mscratch, mepc, mcause, mtval;
+	uint64_t	stvec, sscratch, sepc, scause, stval;
+	uint64_t	satp;
+	uint64_t	mcounteren, scounteren, mcountinhibit;
+	uint64_t	menvcfg, senvcfg;
+	uint64_t	stimecmp;
+	uint64_t	pmpcfg[16];
+	uint64_t	pmpaddr[64];
+	uint64_t	instret;	/* minstret */
+	uint64_t	cycle_offset;	/* mcycle = instret + cycle_offset */
+
+	/* LR/SC reservation (guest-physical address and loaded value). */
+	bool		res_valid;
+	uint64_t	res_addr;
+	uint64_t	res_val;
+
+	/* Environment (vmm) and translation caches. */
+	struct hart_env	env;
+	struct tlb_entry tlb[3][HART_TLB_SIZE];
+	uint64_t	fault_tval;	/* tval of the last memory fault */
+
+	/* Completion of the exit returned by the last run(). */
+	enum pending_kind pend;
+	int		pend_rd;
+	int		pend_size;
+	bool		pend_signed;
+	int		pend_len;	/* instruction length */
+	uint64_t	pend_va;	/* virtual address of the MMIO access */
+
+	/* Debug points (copied from the vmm in debug_changed). */
+	int		nbps;
+	uint64_t	*bps;
+	int		nwps;
+	struct vmm_watchpoint *wps;
+	const struct hart_run_ctl *ctl;	/* during run() */
+	bool		watch_skip;	/* skip watch checks for this instruction */
+	struct vm_exit	*vme;		/* during run() */
+};
+
+/* hart_mmu.c */
+void	hart_tlb_flush(struct hart *h);
+int	hart_translate(struct hart *h, uint64_t va, int acc, uint64_t *pa,
+	    bool side_effects);
+int	hart_load(struct hart *h, uint64_t va, int size, uint64_t *val);
+int	hart_store(struct hart *h, uint64_t va, int size, uint64_t val);
+int	hart_fetch(struct hart *h, uint64_t va, uint32_t *insn);
+int	hart_amo_ptr(struct hart *h, uint64_t va, int size, void **host,
+	    uint64_t *pa);
+void	*hart_ram_ptr(struct hart *h, uint64_t pa, uint64_t len);
+
+/* hart_csr.c */
+int	hart_csr_read(struct hart *h, int csr, uint64_t *val, bool debugger);
+int	hart_csr_write(struct hart *h, int csr, uint64_t val, bool debugger);
+uint64_t hart_mstatus_read(struct hart *h);
+void	hart_trap(struct hart *h, uint64_t cause, uint64_t tval, bool intr);
+uint64_t hart_pending_irqs(struct hart *h, uint64_t mtime);
+bool	hart_take_interrupt(struct hart *h);
+void	hart_mret(struct hart *h);
+void	hart_sret(struct hart *h);
+void	hart_reset(struct hart *h, uint64_t pc);
+
+/* Effective privilege for data accesses (MPRV). */
+static inline int
+hart_data_priv(const struct hart *h)
+{
+	if ((h->mstatus >> 17) & 1)
+		return (int)((h->mstatus >> 11) & 3);
+	return h->priv;
+}
+
+#define MSTATUS_SIE	(UINT64_C(1) << 1)
+#define MSTATUS_MIE	(UINT64_C(1) << 3)
+#define MSTATUS_SPIE	(UINT64_C(1) << 5)
+#define MSTATUS_MPIE	(UINT64_C(1) << 7)
+#define MSTATUS_SPP	(UINT64_C(1) << 8)
+#define MSTATUS_MPP	(UINT64_C(3) << 11)
+#define MSTATUS_FS	(UINT64_C(3) << 13)
+#define MSTATUS_MPRV	(UINT64_C(1) << 17)
+#define MSTATUS_SUM	(UINT64_C(1) << 18)
+#define MSTATUS_MXR	(UINT64_C(1) << 19)
+#define MSTATUS_TVM	(UINT64_C(1) << 20)
+#define MSTATUS_TW	(UINT64_C(1) << 21)
+#define MSTATUS_TSR	(UINT64_C(1) << 22)
+#define MSTATUS_SD	(UINT64_C(1) << 63)
+#define MENVCFG_STCE	(UINT64_C(1) << 63)
+
+#endif
