@@ -54,6 +54,8 @@ $(BUILD)/obj/vmm/%.o: vmm/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fvisibility=hidden -MMD -MP -c -o $@ $<
 
+$(BUILD)/obj/vmm/hart/fpu.o: CFLAGS += -frounding-math -fsignaling-nans -fno-math-errno
+
 $(BUILD)/obj/vmmapi/vmm_dev.o: vmmapi/vmm_dev.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fvisibility=hidden -MMD -MP -c -o $@ $<
@@ -111,7 +113,8 @@ $(BUILD)/bench/%: bench/%.c $(TEST_HELPERS) $(API_OBJS) $(BUILD)/vmm.o
 # Guest programs (rv64, bare metal, for QEMU virt's memory map).
 RV_CC		?= riscv64-unknown-elf-gcc
 RV_CFLAGS	:= -march=rv64gc -mabi=lp64d -mcmodel=medany -nostdlib -nostartfiles \
-		   -ffreestanding -O2 -g -Wall -Itests/guests -T tests/guests/virt.ld
+		   -ffreestanding -O2 -g -Wall -Itests/guests -T tests/guests/virt.ld \
+		   -Wl,--no-warn-rwx-segments
 GUEST_SRCS	:= $(sort $(wildcard tests/guests/*.S tests/guests/*/*.S))
 GUEST_ELFS	:= $(patsubst tests/guests/%.S,$(BUILD)/guests/%.elf,$(GUEST_SRCS))
 
