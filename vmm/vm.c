@@ -439,7 +439,21 @@ vm_hart_start(struct vm *vm, int vcpuid, uint64_t pc, uint64_t a0,
 	if (cpuset_isset(vcpuid, &vm->started_cpus)) {
 		error = EALREADY;
 	} else {
+		/*
+		 * A hart started below M-mode is started by firmware (SBI
+		 * HSM): it keeps the M-level configuration firmware gave it
+		 * (delegation, counter enables, Sstc), as a real hart would,
+		 * so it does not run its first instructions undelegated.
+		 */
+		static const int keep[] = { 0x302, 0x303, 0x306, 0x30a };
+		uint64_t saved[sizeof(keep) / sizeof(keep[0])];
+		size_t k, nkeep = priv == PRV_M ? 0 : sizeof(keep) / sizeof(keep[0]);
+
+		for (k = 0; k < nkeep; k++)
+			vm->ops->get_reg(v->hart, VM_REG_CSR(keep[k]), &saved[k]);
 		vm->ops->reset(v->hart, pc);
+		for (k = 0; k < nkeep; k++)
+			vm->ops->set_reg(v->hart, VM_REG_CSR(keep[k]), saved[k]);
 		vm->ops->set_reg(v->hart, VM_REG_X(10), a0);
 		vm->ops->set_reg(v->hart, VM_REG_X(11), a1);
 		vm->ops->set_reg(v->hart, VM_REG_PRIV, (uint64_t)priv);

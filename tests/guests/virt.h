@@ -25,9 +25,10 @@
 
 /* Power off with failure code 'reg' (a register). Clobbers t0, t1. */
 #define EXIT_FAIL(reg)		\
-	li t0, SIFIVE_TEST;	\
 	slli t1, reg, 16;	\
-	ori t1, t1, TEST_FAIL;	\
+	li t0, TEST_FAIL;	\
+	or t1, t1, t0;		\
+	li t0, SIFIVE_TEST;	\
 	sw t1, 0(t0);		\
 1:	j 1b
 
