@@ -1,0 +1,417 @@
+/*
+ * options.c - unit tests of rhyve's command line (rhyve/options.c): the
+ * QEMU virt subset, bhyve's -c/-G, every error path, RAM sizes and the
+ * placement of virtio disks on virtio-mmio slots as QEMU virt does it.
+ */
+#include <criterion/criterion.h>
+#include <stdarg.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rhyve/options.h"
+
+static struct rhyve_options opts;
+static char errbuf[1024];
+static int nwarn;
+
+static void
+count_warning(const char *msg)
+{
+	(void)msg;
+	nwarn++;
+}
+
+/* Parse the NULL-terminated argument list; returns options_parse's value. */
+static int
+parse(const char *first, ...)
+{
+	const char *argv[64];
+	int argc = 0;
+	va_list ap;
+
+	argv[argc++] = "rhyve";
+	va_start(ap, first);
+	for (const char *a = first; a != NULL; a = va_arg(ap, const char *))
+		argv[argc++] = a;
+	va_end(ap);
+	argv[argc] = NULL;
+	nwarn = 0;
+	options_free(&opts);
+	return options_parse(argc, (char *const *)argv, &opts, errbuf,
+	    sizeof(errbuf), count_warning);
+}
+
+static void
+teardown(void)
+{
+	options_free(&opts);
+}
+
+/* The error is one line and mentions 'what'. */
+static void
+expect_error(const char *what)
+{
+	cr_expect(strchr(errbuf, '\n') == NULL, "multi-line error: %s", errbuf);
+	cr_expect(strstr(errbuf, what) != NULL, "error '%s' lacks '%s'",
+	    errbuf, what);
+}
+
+TestSuite(options, .fini = teardown);
+
+Test(options, defaults)
+{
+	cr_assert_eq(parse("-kernel", "k.elf", NULL), 0, "%s", errbuf);
+	cr_expect_eq(opts.ncpus, 1);
+	cr_expect_eq(opts.ram_size, UINT64_C(128) << 20);
+	cr_expect_eq(opts.boot, BOOT_BUILTIN);
+	cr_expect_str_eq(opts.kernel, "k.elf");
+	cr_expect_null(opts.gdb_listen);
+	cr_expect_eq(opts.ndisks, 0);
+	cr_expect(opts.legacy_virtio, "QEMU's virtio-mmio default is legacy");
+}
+
+Test(options, qemu_xv6_line)
+{
+	cr_assert_eq(parse("-machine", "virt", "-bios", "none", "-kernel",
+	    "kernel/kernel", "-m", "128M", "-smp", "3", "-nographic",
+	    "-global", "virtio-mmio.force-legacy=false", "-drive",
+	    "file=fs.img,if=none,format=raw,id=x0", "-device",
+	    "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0", NULL), 0,
+	    "%s", errbuf);
+	cr_expect_eq(opts.boot, BOOT_NONE);
+	cr_expect_eq(opts.ncpus, 3);
+	cr_expect_eq(opts.ndisks, 1);
+	cr_expect_eq(opts.disks[0].slot, 0);
+	cr_expect_str_eq(opts.disks[0].path, "fs.img");
+	cr_expect_str_eq(opts.disks[0].id, "x0");
+	cr_expect_not(opts.disks[0].legacy);
+	cr_expect_not(opts.disks[0].readonly);
+}
+
+Test(options, smp_forms)
+{
+	cr_assert_eq(parse("-smp", "cpus=4,sockets=1,cores=4", "-kernel", "k",
+	    NULL), 0, "%s", errbuf);
+	cr_expect_eq(opts.ncpus, 4);
+	cr_expect_eq(nwarn, 2, "topology keys warn");
+	cr_assert_eq(parse("-smp", "8,maxcpus=8", "-kernel", "k", NULL), 0);
+	cr_expect_eq(opts.ncpus, 8);
+	cr_assert_eq(parse("-c", "2", "-kernel", "k", NULL), 0);
+	cr_expect_eq(opts.ncpus, 2);
+	cr_assert_eq(parse("-smp", "512", "-kernel", "k", NULL), 0);
+	cr_expect_eq(opts.ncpus, 512);
+}
+
+Test(options, smp_errors)
+{
+	cr_expect_eq(parse("-smp", "0", "-kernel", "k", NULL), -1);
+	expect_error("-smp 0");
+	cr_expect_eq(parse("-smp", "513", "-kernel", "k", NULL), -1);
+	expect_error("between 1 and 512");
+	cr_expect_eq(parse("-smp", "two", "-kernel", "k", NULL), -1);
+	expect_error("-smp two");
+	cr_expect_eq(parse("-smp", "-1", "-kernel", "k", NULL), -1);
+	cr_expect_eq(parse("-smp", "cpus=x", "-kernel", "k", NULL), -1);
+	expect_error("cpus");
+	cr_expect_eq(parse("-smp", "cpus=2,dies=1", "-kernel", "k", NULL), -1);
+	expect_error("dies");
+	cr_expect_eq(parse("-smp", "2,3", "-kernel", "k", NULL), -1);
+	cr_expect_eq(parse("-smp", "99999999999999999999", "-kernel", "k",
+	    NULL), -1);
+	cr_expect_eq(parse("-c", "0", "-kernel", "k", NULL), -1);
+	expect_error("-c 0");
+}
+
+Test(options, sizes)
+{
+	uint64_t v;
+
+	cr_expect_eq(options_parse_size("128M", &v), 0);
+	cr_expect_eq(v, UINT64_C(128) << 20);
+	cr_expect_eq(options_parse_size("1G", &v), 0);
+	cr_expect_eq(v, UINT64_C(1) << 30);
+	cr_expect_eq(options_parse_size("1g", &v), 0);
+	cr_expect_eq(v, UINT64_C(1) << 30);
+	cr_expect_eq(options_parse_size("512", &v), 0, "plain is MiB");
+	cr_expect_eq(v, UINT64_C(512) << 20);
+	cr_expect_eq(options_parse_size("65536K", &v), 0);
+	cr_expect_eq(v, UINT64_C(64) << 20);
+	cr_expect_eq(options_parse_size("256MB", &v), 0);
+	cr_expect_eq(v, UINT64_C(256) << 20);
+	cr_expect_eq(options_parse_size("1T", &v), 0);
+	cr_expect_eq(v, UINT64_C(1) << 40);
+	cr_expect_eq(options_parse_size("", &v), -1);
+	cr_expect_eq(options_parse_size("M", &v), -1);
+	cr_expect_eq(options_parse_size("12X", &v), -1);
+	cr_expect_eq(options_parse_size("12MM", &v), -1);
+	cr_expect_eq(options_parse_size("-5M", &v), -1);
+	cr_expect_eq(options_parse_size("99999999999999999999", &v), -1);
+	cr_expect_eq(options_parse_size("99999999999T", &v), -1, "overflow");
+}
+
+Test(options, memory)
+{
+	cr_assert_eq(parse("-m", "1G", "-kernel", "k", NULL), 0);
+	cr_expect_eq(opts.ram_size, UINT64_C(1) << 30);
+	cr_assert_eq(parse("-m", "size=256M", "-kernel", "k", NULL), 0);
+	cr_expect_eq(opts.ram_size, UINT64_C(256) << 20);
+	cr_expect_eq(parse("-m", "0", "-kernel", "k", NULL), -1);
+	expect_error("-m 0");
+	cr_expect_eq(parse("-m", "1M", "-kernel", "k", NULL), -1);
+	expect_error("between");
+	cr_expect_eq(parse("-m", "2T", "-kernel", "k", NULL), -1);
+	cr_expect_eq(parse("-m", "4097K", "-kernel", "k", NULL), -1);
+	expect_error("multiple of 4K");
+	cr_expect_eq(parse("-m", "lots", "-kernel", "k", NULL), -1);
+	expect_error("invalid RAM size");
+}
+
+Test(options, machine)
+{
+	cr_expect_eq(parse("-M", "virt", "-kernel", "k", NULL), 0);
+	cr_expect_eq(parse("--machine", "virt", "-kernel", "k", NULL), 0);
+	cr_expect_eq(parse("-M", "virt,aia=none", "-kernel", "k", NULL), 0);
+	cr_expect_eq(nwarn, 1);
+	cr_expect_eq(parse("-M", "virt,dumpdtb=x.dtb", NULL), 0, "%s", errbuf);
+	cr_expect_str_eq(opts.dumpdtb, "x.dtb");
+	cr_expect_eq(parse("-M", "pc", "-kernel", "k", NULL), -1);
+	expect_error("only virt");
+	cr_expect_eq(parse("-M", "virt,aia=aplic-imsic", "-kernel", "k",
+	    NULL), -1);
+	expect_error("aia=aplic-imsic");
+	cr_expect_eq(parse("-M", "sifive_u", "-kernel", "k", NULL), -1);
+}
+
+Test(options, bios)
+{
+	cr_assert_eq(parse("-bios", "default", "-kernel", "k", NULL), 0);
+	if (access(RHYVE_DEFAULT_BIOS, R_OK) == 0) {
+		cr_expect_eq(opts.boot, BOOT_FIRMWARE);
+		cr_expect_str_eq(opts.bios, RHYVE_DEFAULT_BIOS);
+	} else {
+		cr_expect_eq(opts.boot, BOOT_BUILTIN, "fallback");
+		cr_expect_eq(nwarn, 1);
+	}
+	cr_assert_eq(parse("-bios", "fw.bin", NULL), 0, "firmware alone");
+	cr_expect_eq(opts.boot, BOOT_FIRMWARE);
+	cr_expect_str_eq(opts.bios, "fw.bin");
+	cr_assert_eq(parse("-bios", "fw.bin", "-bios", "builtin", "-kernel",
+	    "k", NULL), 0);
+	cr_expect_eq(opts.boot, BOOT_BUILTIN);
+	cr_expect_null(opts.bios);
+	cr_expect_eq(parse("-bios", "", NULL), -1);
+	cr_expect_eq(parse("-bios", "none", NULL), -1, "nothing to boot");
+	expect_error("nothing to boot");
+	cr_expect_eq(parse(NULL), -1);
+	expect_error("-kernel");
+}
+
+Test(options, kernel_options)
+{
+	cr_assert_eq(parse("-kernel", "Image", "-initrd", "rd", "-append",
+	    "console=ttyS0", NULL), 0);
+	cr_expect_str_eq(opts.initrd, "rd");
+	cr_expect_str_eq(opts.append, "console=ttyS0");
+	cr_expect_eq(parse("-bios", "fw", "-initrd", "rd", NULL), -1);
+	expect_error("-initrd needs -kernel");
+	cr_expect_eq(parse("-bios", "fw", "-append", "x", NULL), -1);
+	expect_error("-append needs -kernel");
+}
+
+Test(options, accepted_qemu_flags)
+{
+	cr_expect_eq(parse("-kernel", "k", "-nographic", "-serial",
+	    "mon:stdio", "-monitor", "none", "-display", "none",
+	    "--no-sandbox", NULL), 0, "%s", errbuf);
+	cr_expect(opts.no_sandbox);
+	cr_expect_eq(parse("-kernel", "k", "-serial", "stdio", NULL), 0);
+	cr_expect_eq(parse("-kernel", "k", "-serial", "pty", NULL), -1);
+	expect_error("-serial pty");
+	cr_expect_eq(parse("-kernel", "k", "-monitor", "stdio", NULL), -1);
+	expect_error("-monitor");
+}
+
+Test(options, generic_errors)
+{
+	cr_expect_eq(parse("-kernel", "k", "-frobnicate", NULL), -1);
+	expect_error("unknown option '-frobnicate'");
+	cr_expect_eq(parse("-kernel", NULL), -1);
+	expect_error("needs an argument");
+	cr_expect_eq(parse("-kernel", "k", "stray", NULL), -1);
+	expect_error("unexpected argument 'stray'");
+	cr_expect_eq(parse("-kernel", "k", "-", NULL), -1);
+	cr_expect_eq(parse("--help", NULL), 0);
+	cr_expect(opts.help);
+	cr_expect_eq(parse("-h", NULL), 0);
+	cr_expect(opts.help);
+	cr_expect_eq(parse("--version", NULL), 0);
+	cr_expect(opts.version);
+}
+
+Test(options, debug_server)
+{
+	cr_assert_eq(parse("-kernel", "k", "-s", "-S", NULL), 0);
+	cr_expect_str_eq(opts.gdb_listen, "127.0.0.1:1234");
+	cr_expect(opts.gdb_wait);
+	cr_assert_eq(parse("-kernel", "k", "-gdb", "tcp::4321", NULL), 0);
+	cr_expect_str_eq(opts.gdb_listen, "127.0.0.1:4321");
+	cr_expect_not(opts.gdb_wait);
+	cr_assert_eq(parse("-kernel", "k", "-gdb", "tcp:0.0.0.0:99", NULL), 0);
+	cr_expect_str_eq(opts.gdb_listen, "0.0.0.0:99");
+	cr_assert_eq(parse("-kernel", "k", "-gdb",
+	    "unix:/tmp/g.sock,server,nowait", NULL), 0);
+	cr_expect_str_eq(opts.gdb_listen, "unix:/tmp/g.sock");
+	cr_assert_eq(parse("-kernel", "k", "-G", "w1234", NULL), 0);
+	cr_expect_str_eq(opts.gdb_listen, "127.0.0.1:1234");
+	cr_expect(opts.gdb_wait);
+	cr_assert_eq(parse("-kernel", "k", "-G", "::1:5000", NULL), 0);
+	cr_expect_str_eq(opts.gdb_listen, "::1:5000");
+	cr_assert_eq(parse("-kernel", "k", "-s", "-gdb", "none", NULL), 0);
+	cr_expect_null(opts.gdb_listen);
+	cr_assert_eq(parse("-bios", "none", "-s", "-S", NULL), 0,
+	    "an empty machine for a debugger to load");
+
+	cr_expect_eq(parse("-kernel", "k", "-gdb", "tcp::0", NULL), -1);
+	expect_error("invalid port");
+	cr_expect_eq(parse("-kernel", "k", "-gdb", "tcp::70000", NULL), -1);
+	cr_expect_eq(parse("-kernel", "k", "-gdb", "tcp::x", NULL), -1);
+	cr_expect_eq(parse("-kernel", "k", "-gdb", "udp::1", NULL), -1);
+	expect_error("-gdb udp::1");
+	cr_expect_eq(parse("-kernel", "k", "-gdb", "unix:", NULL), -1);
+	cr_expect_eq(parse("-kernel", "k", "-G", "w", NULL), -1);
+	cr_expect_eq(parse("-kernel", "k", "-S", NULL), -1);
+	expect_error("-S needs a debug server");
+}
+
+Test(options, drive_errors)
+{
+	cr_expect_eq(parse("-kernel", "k", "-drive", "format=raw", NULL), -1);
+	expect_error("file= is missing");
+	cr_expect_eq(parse("-kernel", "k", "-drive", "file=a,format=qcow2",
+	    NULL), -1);
+	expect_error("only format=raw");
+	cr_expect_eq(parse("-kernel", "k", "-drive", "file=a,if=scsi", NULL),
+	    -1);
+	expect_error("if=scsi");
+	cr_expect_eq(parse("-kernel", "k", "-drive", "file=a,readonly=maybe",
+	    NULL), -1);
+	expect_error("readonly=maybe");
+	cr_expect_eq(parse("-kernel", "k", "-drive", "file=a,cache=none",
+	    NULL), -1);
+	expect_error("cache");
+	cr_expect_eq(parse("-kernel", "k", "-drive", "file=a,junk", NULL), -1);
+	expect_error("not key=value");
+	cr_expect_eq(parse("-kernel", "k", "-drive", "file=a,if=none,id=d",
+	    "-drive", "file=b,if=none,id=d", NULL), -1);
+	expect_error("duplicate id");
+	cr_expect_eq(parse("-kernel", "k", "-drive", "file=", NULL), -1);
+}
+
+Test(options, device_errors)
+{
+	cr_expect_eq(parse("-kernel", "k", "-device", "e1000", NULL), -1);
+	expect_error("unsupported device");
+	cr_expect_eq(parse("-kernel", "k", "-device", "virtio-blk-device",
+	    NULL), -1);
+	expect_error("drive= is missing");
+	cr_expect_eq(parse("-kernel", "k", "-device",
+	    "virtio-blk-device,drive=nope", NULL), -1);
+	expect_error("no -drive with id=nope");
+	cr_expect_eq(parse("-kernel", "k", "-drive", "file=a,if=none,id=d",
+	    "-device", "virtio-blk-device,drive=d,bus=virtio-mmio-bus.8",
+	    NULL), -1);
+	expect_error("virtio-mmio-bus.8");
+	cr_expect_eq(parse("-kernel", "k", "-drive", "file=a,if=none,id=d",
+	    "-device", "virtio-blk-device,drive=d,bus=pci.0", NULL), -1);
+	cr_expect_eq(parse("-kernel", "k", "-drive", "file=a,if=none,id=d",
+	    "-device", "virtio-blk-device,drive=d", "-device",
+	    "virtio-blk-device,drive=d", NULL), -1);
+	expect_error("already in use");
+	cr_expect_eq(parse("-kernel", "k", "-drive", "file=a,id=d",
+	    "-device", "virtio-blk-device,drive=d", NULL), -1,
+	    "an if=virtio drive already has its device");
+	cr_expect_eq(parse("-kernel", "k", "-drive", "file=a,if=none,id=d",
+	    "-drive", "file=b,if=none,id=e", "-device",
+	    "virtio-blk-device,drive=d,bus=virtio-mmio-bus.3", "-device",
+	    "virtio-blk-device,drive=e,bus=virtio-mmio-bus.3", NULL), -1);
+	expect_error("virtio-mmio-bus.3 is used twice");
+	cr_expect_eq(parse("-kernel", "k", "-device",
+	    "virtio-blk-device,drive=d,speed=9", NULL), -1);
+	expect_error("speed");
+}
+
+Test(options, global)
+{
+	cr_assert_eq(parse("-kernel", "k", "-global",
+	    "virtio-mmio.force-legacy=true", "-drive", "file=a", NULL), 0);
+	cr_expect(opts.disks[0].legacy);
+	cr_expect_eq(parse("-kernel", "k", "-global",
+	    "virtio-mmio.force-legacy=perhaps", NULL), -1);
+	cr_expect_eq(parse("-kernel", "k", "-global", "e1000.mac=1", NULL), -1);
+	expect_error("-global e1000.mac=1");
+}
+
+/* Slot placement, QEMU virt's: bus-less devices from the top down. */
+Test(options, slot_placement)
+{
+	cr_assert_eq(parse("-kernel", "k",
+	    "-drive", "file=v1,if=virtio",
+	    "-drive", "file=n1,if=none,id=a",
+	    "-drive", "file=n2,if=none,id=b,readonly=on",
+	    "-drive", "file=n3,if=none,id=c",
+	    "-device", "virtio-blk-device,drive=a",
+	    "-device", "virtio-blk-device,drive=b,bus=virtio-mmio-bus.7",
+	    "-device", "virtio-blk-device,drive=c,bus=virtio-mmio-bus.0",
+	    NULL), 0, "%s", errbuf);
+	cr_assert_eq(opts.ndisks, 4);
+	/* -device options first, in order; then the if=virtio drives. */
+	cr_expect_str_eq(opts.disks[0].path, "n1");
+	cr_expect_eq(opts.disks[0].slot, 6, "7 was claimed by bus=");
+	cr_expect_str_eq(opts.disks[1].path, "n2");
+	cr_expect_eq(opts.disks[1].slot, 7);
+	cr_expect(opts.disks[1].readonly);
+	cr_expect_str_eq(opts.disks[2].path, "n3");
+	cr_expect_eq(opts.disks[2].slot, 0);
+	cr_expect_str_eq(opts.disks[3].path, "v1");
+	cr_expect_eq(opts.disks[3].slot, 5);
+}
+
+Test(options, slot_default_is_top)
+{
+	cr_assert_eq(parse("-kernel", "k", "-drive", "file=d.img,format=raw",
+	    NULL), 0);
+	cr_expect_eq(opts.disks[0].slot, 7);
+	cr_assert_eq(parse("-kernel", "k", "-drive", "file=x,,y.img", NULL),
+	    0, "',,' escapes a comma");
+	cr_expect_str_eq(opts.disks[0].path, "x,y.img");
+}
+
+Test(options, too_many_disks)
+{
+	cr_expect_eq(parse("-kernel", "k", "-drive", "file=1", "-drive",
+	    "file=2", "-drive", "file=3", "-drive", "file=4", "-drive",
+	    "file=5", "-drive", "file=6", "-drive", "file=7", "-drive",
+	    "file=8", NULL), 0, "eight fit");
+	cr_expect_eq(opts.disks[7].slot, 0);
+	cr_expect_eq(parse("-kernel", "k", "-drive", "file=1", "-drive",
+	    "file=2", "-drive", "file=3", "-drive", "file=4", "-drive",
+	    "file=5", "-drive", "file=6", "-drive", "file=7", "-drive",
+	    "file=8", "-drive", "file=9", NULL), -1);
+	expect_error("too many disks");
+}
+
+Test(options, unused_drive_warns)
+{
+	cr_expect_eq(parse("-kernel", "k", "-drive", "file=a,if=none,id=z",
+	    NULL), 0);
+	cr_expect_eq(opts.ndisks, 0);
+	cr_expect_eq(nwarn, 1);
+}
+
+Test(options, misc)
+{
+	cr_assert_eq(parse("-kernel", "k", "-no-reboot", "-dumpdtb", "o.dtb",
+	    NULL), 0);
+	cr_expect(opts.no_reboot);
+	cr_expect_str_eq(opts.dumpdtb, "o.dtb");
+}
