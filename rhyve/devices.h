@@ -1,0 +1,86 @@
+/*
+ * devices.h - the device models rhyve puts on the virt machine, as the
+ * machine assembly (machine.c) sees them.  Each model lives in a file of
+ * its own, registers its guest-physical window with mmio_register()
+ * (mem.h), raises its PLIC line with vm_irq_set(), reaches guest RAM with
+ * vm_map_gpa() and serialises itself: several vCPU threads may access it
+ * at once.
+ *
+ * Every *_init returns 0, or -1 after printing one line to stderr that
+ * names what went wrong ("rhyve: disk.img: ..."); nothing is left
+ * half-initialised on failure.  Every *_fini undoes its init and is safe
+ * to call when init never ran or failed.
+ */
+#ifndef RHYVE_DEVICES_H
+#define RHYVE_DEVICES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct vmctx;
+
+/*
+ * console.c - host stdio as the guest's console.  Owns stdin: when stdin
+ * is a tty it is put in raw mode (restored by console_fini, and on any
+ * exit path) and the QEMU escapes work: Ctrl-A x quits rhyve, Ctrl-A h
+ * prints help, Ctrl-A c is reserved, Ctrl-A Ctrl-A sends one Ctrl-A.
+ * Works with no tty and with stdin closed (no input then; a closed
+ * stdin/stdout/stderr gets /dev/null parked on it, so no later open()
+ * lands there and receives guest output).  A reader thread moves input
+ * into a bounded queue; the UART and the built-in SBI take bytes from it.
+ * When the queue is full the reader stops reading: input waits in the
+ * host's buffers, it is never dropped.  Output to a closed or broken
+ * stdout is dropped silently.
+ */
+int	console_init(struct vmctx *ctx);
+void	console_fini(void);
+/* Guest output; safe from any thread. */
+void	console_write(const void *buf, size_t len);
+/* Next input byte, or -1 if none is queued.  Never blocks. */
+int	console_getc(void);
+/*
+ * Called (from the reader thread, with no console lock held) whenever
+ * input arrives, so the UART can raise its interrupt.  One listener; NULL
+ * removes it.
+ */
+void	console_set_listener(void (*fn)(void *arg), void *arg);
+
+/* uart.c - NS16550A at 'base' on PLIC source 'irq', backed by the console. */
+int	uart_init(struct vmctx *ctx, uint64_t base, int irq);
+void	uart_fini(void);
+
+/*
+ * sifive_test.c - poweroff (0x5555), failure (0x3333 | code << 16) and
+ * reset (0x7777), reported through vm_suspend() as POWEROFF, HALT with the
+ * code, and RESET.  Other values are ignored; reads return 0.  No fini:
+ * it has no state beyond its window.
+ */
+int	sifive_test_init(struct vmctx *ctx, uint64_t base);
+
+/*
+ * goldfish_rtc.c - wall-clock time (host CLOCK_REALTIME plus what the
+ * guest set) and its alarm, which a thread waits for on a timerfd.
+ */
+int	goldfish_rtc_init(struct vmctx *ctx, uint64_t base, int irq);
+void	goldfish_rtc_fini(void);
+
+/* One virtio block device on a virtio-mmio slot (virtio_blk.c). */
+struct disk_config {
+	const char	*path;		/* raw image file */
+	const char	*id;		/* -drive id=, or NULL */
+	bool		 readonly;
+	int		 slot;		/* virtio-mmio slot 0..VIRT_VIRTIO_COUNT-1 */
+	bool		 legacy;	/* virtio-mmio version 1 instead of 2 */
+};
+/*
+ * Opens and locks the image (a second rhyve on the same image fails, as
+ * QEMU's locking does), registers slot's window and IRQ.  FLUSH is
+ * fdatasync; what the guest flushed is on the disk.  I/O is synchronous,
+ * on the vCPU thread that notified.
+ */
+int	virtio_blk_init(struct vmctx *ctx, const struct disk_config *d);
+/* Flush and close every virtio block device. */
+void	virtio_blk_fini(void);
+
+#endif
