@@ -89,17 +89,18 @@ $(TEST_HELPERS): $(TEST_HELPER_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
+# Test sources record the headers they include (-MMD) like everything else.
 $(BUILD)/tests/vmm_%: tests/unit/vmm_%.c $(VMM_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(TEST_LIBS)
+	$(CC) $(CFLAGS) -MMD -MP -MF $@.d -o $@ $^ $(LDFLAGS) $(TEST_LIBS)
 
 $(BUILD)/tests/conc_%: tests/unit/conc_%.c $(TEST_HELPERS) $(RHYVE_OBJS) $(API_OBJS) $(BUILD)/vmm.o
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
+	$(CC) $(CFLAGS) -MMD -MP -MF $@.d -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_HELPERS) $(RHYVE_OBJS) $(API_OBJS) $(BUILD)/vmm.o
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(TEST_LIBS)
+	$(CC) $(CFLAGS) -MMD -MP -MF $@.d -o $@ $^ $(LDFLAGS) $(TEST_LIBS)
 
 unit-bins: $(UNIT_BINS)
 
@@ -153,4 +154,31 @@ uninstall:
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)
+
+# ---- fuzzing -------------------------------------------------------------
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c, see docs/fuzzing.md), built
+# with clang and ASan+UBSan from the same sources into build/fuzz: "make
+# fuzz" re-runs make with BUILD=build/fuzz so that every vmm, vmmapi and
+# rhyve object is compiled with the fuzzer's coverage instrumentation,
+# then links each harness against them (without rhyve/main.c).
+FUZZ_BUILD	:= build/fuzz
+FUZZ_CC		?= clang
+FUZZ_SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+		   -fno-omit-frame-pointer
+FUZZ_BINS	:= $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,\
+		   $(sort $(wildcard tests/fuzz/fuzz_*.c)))
+
+.PHONY: fuzz fuzz-bins
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) OPT=-O1 \
+	    SANFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" fuzz-bins
+
+fuzz-bins: $(FUZZ_BINS)
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) \
+	    $(RHYVE_OBJS) $(API_OBJS) $(BUILD)/vmm.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $(filter %.c %.o,$^) \
+	    $(LDFLAGS) -fsanitize=fuzzer $(LIBS)
+# ---- fuzzing (end) -------------------------------------------------------

@@ -4,9 +4,11 @@
  * hooks (breakpoints, single step), exit completion and the debugger's
  * register view.
  *
- * The loop checks *env->kick and pending interrupts every
- * HART_KICK_BUDGET instructions (hart.h), so a kick is honoured after at
- * most that many instructions.
+ * Two run loops: the decoded-instruction cache loop (hart_fast.c) when
+ * nothing needs per-instruction attention, and the reference loop here
+ * (fetch, breakpoint check, execute one instruction) for single-step,
+ * breakpoints and watchpoints.  Both check *env->kick and pending
+ * interrupts as hart.h's kick bound says.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -23,6 +25,10 @@ rv64_create(const struct hart_env *env)
 	if (h == NULL)
 		return NULL;
 	h->env = *env;
+	if (dcache_init(h) != 0) {
+		free(h);
+		return NULL;
+	}
 	hart_reset(h, env->ram_base);
 	return h;
 }
@@ -30,6 +36,7 @@ rv64_create(const struct hart_env *env)
 static void
 rv64_destroy(struct hart *h)
 {
+	dcache_destroy(h);
 	free(h->bps);
 	free(h->wps);
 	free(h);
@@ -71,6 +78,13 @@ rv64_run(struct hart *h, const struct hart_run_ctl *ctl, struct vm_exit *vme)
 	if (!ctl->mask_hwintr && h->mie != 0 && hart_take_interrupt(h) &&
 	    ctl->mtrap_exit)
 		return exit_mtrap(h, vme);
+	/*
+	 * Nothing to watch per instruction: the decoded-cache loop.  With a
+	 * breakpoint, watchpoint or single step set, the reference loop
+	 * below checks every instruction.
+	 */
+	if (HART_USE_DCACHE && !ctl->mtrap_exit && h->nbps == 0 && h->nwps == 0)
+		return hart_run_fast(h, ctl);
 
 	for (;;) {
 		uint32_t insn;
@@ -228,7 +242,7 @@ rv64_set_reg(struct hart *h, int reg, uint64_t val)
 		if (val != PRV_U && val != PRV_S && val != PRV_M)
 			return EINVAL;
 		h->priv = (int)val;
-		hart_tlb_flush(h);
+		hart_tlb_sync(h);
 		return 0;
 	}
 	return ENOENT;
@@ -265,10 +279,10 @@ rv64_next_timer(struct hart *h)
 static void
 rv64_invalidate_code(struct hart *h, uint64_t gpa, size_t len)
 {
-	/* No decoded-instruction cache yet: nothing is stale. */
-	(void)h;
-	(void)gpa;
-	(void)len;
+	if (len == 0)
+		dcache_flush(h);
+	else
+		dcache_code_written(h, gpa, len);
 }
 
 static void

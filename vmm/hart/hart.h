@@ -9,9 +9,17 @@
  * thread that holds the vCPU FROZEN (see vmm/vm.c); only the hart_env
  * atomics are shared.
  *
- * Kick bound: run() looks at *env->kick at least every HART_KICK_BUDGET
- * retired instructions, so at most that many guest instructions execute
- * between a kick and run() returning HART_KICK (or another exit).
+ * Kick bound: run() looks at *env->kick (and takes pending interrupts)
+ * once HART_KICK_BUDGET instructions have retired (or traps were entered)
+ * since the last check.  The reference loop (hart.c) checks exactly
+ * then; the decoded-cache loop (hart_fast.c) checks at the next taken
+ * control transfer, page change or non-inlined instruction, and
+ * straight-line code within one page is at most 2048 instructions, so at
+ * most HART_KICK_BUDGET + 2048 guest instructions execute between a kick
+ * and run() returning HART_KICK (or another exit).  That loop evaluates
+ * timer interrupts (which need a clock read) at every HART_TIMER_CHECKS-th
+ * check only; everything else that makes an interrupt takeable either
+ * kicks or is an instruction after which interrupts are looked at at once.
  */
 #ifndef RHYVE_HART_H
 #define RHYVE_HART_H
@@ -21,8 +29,13 @@
 
 #include "../vmm_hart.h"
 #include "fpu.h"
+#include "hart_dcache.h"
 
 #define HART_KICK_BUDGET	256
+/* The decoded-cache loop reads the clock for timers every this many checks. */
+#define HART_TIMER_CHECKS	4
+/* Run through the decoded-instruction cache (hart_fast.c) when allowed. */
+#define HART_USE_DCACHE		1
 #define HART_TLB_SIZE		256	/* entries per access type, direct mapped */
 #define HART_MAX_BPS		64	/* cached copy; more use the slow list */
 
@@ -57,8 +70,17 @@ enum { ACC_FETCH = 0, ACC_LOAD = 1, ACC_STORE = 2 };
 #define MEM_WATCH	(-2)
 #define MEM_EXC(cause)	((cause) + 1)
 
+#define TLB_EMPTY	UINT64_MAX
+#define TLB_PAGE(va)	((va) & ~UINT64_C(0xfff))
+#define TLB_INDEX(va)	(((va) >> 12) % HART_TLB_SIZE)
+
 struct tlb_entry {
-	uint64_t	tag;	/* virtual page number + 1; 0 = empty */
+	/*
+	 * Virtual page address (low 12 bits zero); TLB_EMPTY never matches.
+	 * An access of n bytes at va hits if tag == (va + n - 1) & ~0xfff in
+	 * the entry indexed by va: one compare also rejects page crossers.
+	 */
+	uint64_t	tag;
 	uintptr_t	addend;	/* host address = guest virtual + addend */
 };
 
@@ -67,7 +89,7 @@ enum pending_kind { PEND_NONE = 0, PEND_MMIO_LOAD, PEND_MMIO_STORE, PEND_ECALL }
 
 struct hart {
 	/* Architectural state. */
-	uint64_t	x[32];
+	uint64_t	x[33];		/* x[32]: sink for decoded writes to x0 */
 	uint64_t	pc;
 	int		priv;		/* PRV_U, PRV_S, PRV_M */
 	struct fpu_state fp;
@@ -84,8 +106,13 @@ struct hart {
 	uint64_t	stimecmp;
 	uint64_t	pmpcfg[16];
 	uint64_t	pmpaddr[64];
-	uint64_t	instret;	/* minstret */
-	uint64_t	cycle_offset;	/* mcycle = instret + cycle_offset */
+	uint64_t	instret;	/* instructions retired, never written */
+	/*
+	 * mcycle and minstret: base + instret while counting, base itself
+	 * while inhibited (mcountinhibit.CY / .IR).  mcycle counts
+	 * retired instructions too (one cycle per instruction).
+	 */
+	uint64_t	mcycle_base, minstret_base;
 
 	/* LR/SC reservation (guest-physical address and loaded value). */
 	bool		res_valid;
@@ -94,8 +121,19 @@ struct hart {
 
 	/* Environment (vmm) and translation caches. */
 	struct hart_env	env;
-	struct tlb_entry tlb[3][HART_TLB_SIZE];
+	/*
+	 * Software TLBs, one set per privilege level (U, S, M), each valid
+	 * for the translation context it was filled under (tlb_ctx: the
+	 * fetch and data privileges, SUM, MXR), so that trap entry and
+	 * return switch sets instead of flushing.  tlb points at the set of
+	 * the current privilege: tlb[ACC_*][index].
+	 */
+	struct tlb_entry tlbs[3][3][HART_TLB_SIZE];
+	uint64_t	tlb_ctx[3];
+	struct tlb_entry (*tlb)[HART_TLB_SIZE];
+	struct dcache	dc;		/* decoded instructions (hart_dcache.h) */
 	uint64_t	fault_tval;	/* tval of the last memory fault */
+	uint32_t	insn_raw;	/* bits of the instruction in hart_exec() */
 
 	/* Completion of the exit returned by the last run(). */
 	enum pending_kind pend;
@@ -115,8 +153,12 @@ struct hart {
 	struct vm_exit	*vme;		/* during run() */
 };
 
+/* hart_fast.c: the decoded-cache run loop (no debug points, no step). */
+int	hart_run_fast(struct hart *h, const struct hart_run_ctl *ctl);
+
 /* hart_mmu.c */
-void	hart_tlb_flush(struct hart *h);
+void	hart_tlb_flush(struct hart *h);		/* every set (satp, sfence.vma) */
+void	hart_tlb_sync(struct hart *h);		/* after priv/mstatus changes */
 int	hart_translate(struct hart *h, uint64_t va, int acc, uint64_t *pa,
 	    bool side_effects);
 int	hart_load(struct hart *h, uint64_t va, int size, uint64_t *val);

@@ -37,10 +37,15 @@ hart_reset(struct hart *h, uint64_t pc)
 	struct hart_env env = h->env;
 	uint64_t *bps = h->bps;
 	struct vmm_watchpoint *wps = h->wps;
+	struct dcache dc = h->dc;
 	int nbps = h->nbps, nwps = h->nwps;
 
 	memset(h, 0, sizeof(*h));
 	h->env = env;
+	h->dc = dc;
+	if (h->dc.pages != NULL)
+		dcache_flush(h);
+
 	h->bps = bps;
 	h->wps = wps;
 	h->nbps = nbps;
@@ -49,6 +54,8 @@ hart_reset(struct hart *h, uint64_t pc)
 	h->pc = pc;
 	h->mstatus = MSTATUS_XL;
 	h->x[10] = (uint64_t)env.hartid;
+	hart_tlb_flush(h);	/* an all-zero TLB would map page 0 */
+	hart_tlb_sync(h);
 }
 
 uint64_t
@@ -99,7 +106,13 @@ static const int irq_order[] = {
 bool
 hart_take_interrupt(struct hart *h)
 {
-	uint64_t pend = hart_pending_irqs(h, vmm_mtime(h->env.vm));
+	/*
+	 * Read the clock only if a timer interrupt is enabled: this runs at
+	 * every kick check, and MTIP/STIP are masked by mie anyway.
+	 */
+	uint64_t mtime = (h->mie & (MIP_MTIP | MIP_STIP)) ?
+	    vmm_mtime(h->env.vm) : 0;
+	uint64_t pend = hart_pending_irqs(h, mtime);
 	uint64_t m_en, s_en, take;
 
 	if (pend == 0)
@@ -151,7 +164,7 @@ hart_trap(struct hart *h, uint64_t cause, uint64_t tval, bool intr)
 		h->priv = PRV_M;
 	}
 	h->pc = (vec & ~UINT64_C(3)) + ((intr && (vec & 3) == 1) ? 4 * cause : 0);
-	hart_tlb_flush(h);
+	hart_tlb_sync(h);
 }
 
 void
@@ -169,7 +182,7 @@ hart_mret(struct hart *h)
 	h->priv = mpp;
 	h->pc = h->mepc;
 	h->res_valid = false;
-	hart_tlb_flush(h);
+	hart_tlb_sync(h);
 }
 
 void
@@ -185,7 +198,33 @@ hart_sret(struct hart *h)
 	h->priv = spp;
 	h->pc = h->sepc;
 	h->res_valid = false;
-	hart_tlb_flush(h);
+	hart_tlb_sync(h);
+}
+
+/* mcycle (bit 0) or minstret (bit 2), honouring mcountinhibit. */
+static uint64_t
+counter_read(const struct hart *h, int bit)
+{
+	uint64_t base = bit == 0 ? h->mcycle_base : h->minstret_base;
+
+	return ((h->mcountinhibit >> bit) & 1) ? base : base + h->instret;
+}
+
+/*
+ * 'by_insn': a CSR instruction writes the counter, and the next
+ * instruction must read the value written (the writer's own increment is
+ * suppressed, privileged spec 3.1.10), so pre-subtract the retirement
+ * about to be counted.
+ */
+static void
+counter_write(struct hart *h, int bit, uint64_t val, bool by_insn)
+{
+	uint64_t *base = bit == 0 ? &h->mcycle_base : &h->minstret_base;
+
+	if ((h->mcountinhibit >> bit) & 1)
+		*base = val;
+	else
+		*base = val - h->instret - (by_insn ? 1 : 0);
 }
 
 /* Counter access from S/U (Zicntr): mcounteren, then scounteren for U. */
@@ -226,13 +265,13 @@ hart_csr_read(struct hart *h, int csr, uint64_t *val, bool debugger)
 		*val = (uint64_t)(h->fp.frm << 5 | h->fp.fflags); return 0;
 	case 0xc00: case 0xb00:		/* cycle, mcycle */
 		if (csr == 0xc00 && !debugger && !counter_ok(h, 0)) break;
-		*val = h->instret + h->cycle_offset; return 0;
+		*val = counter_read(h, 0); return 0;
 	case 0xc01:			/* time */
 		if (!debugger && !counter_ok(h, 1)) break;
 		*val = vmm_mtime(h->env.vm); return 0;
 	case 0xc02: case 0xb02:		/* instret, minstret */
 		if (csr == 0xc02 && !debugger && !counter_ok(h, 2)) break;
-		*val = h->instret; return 0;
+		*val = counter_read(h, 2); return 0;
 	case 0x100: *val = hart_mstatus_read(h) & SSTATUS_MASK; return 0;
 	case 0x104: *val = h->mie & h->mideleg; return 0;
 	case 0x105: *val = h->stvec; return 0;
@@ -255,6 +294,13 @@ hart_csr_read(struct hart *h, int csr, uint64_t *val, bool debugger)
 		*val = h->satp; return 0;
 	case 0xf11: case 0xf12: case 0xf13: case 0xf15: *val = 0; return 0;
 	case 0xf14: *val = (uint64_t)h->env.hartid; return 0;
+	/*
+	 * Sdtrig with no triggers: tselect is hard-wired to 0, tdata1 reads
+	 * type 0 ("no trigger") and tinfo says only type 0 exists, so
+	 * firmware that probes the trigger module finds none.
+	 */
+	case 0x7a0: case 0x7a1: case 0x7a2: case 0x7a3: *val = 0; return 0;
+	case 0x7a4: *val = 1; return 0;
 	case 0x300: *val = hart_mstatus_read(h); return 0;
 	case 0x301: *val = MISA_RV64GC; return 0;
 	case 0x302: *val = h->medeleg; return 0;
@@ -304,12 +350,12 @@ hart_csr_write(struct hart *h, int csr, uint64_t val, bool debugger)
 	case 0x003: if (!fp_ok(h, debugger)) break;
 		h->fp.fflags = val & 0x1f; h->fp.frm = (val >> 5) & 7;
 		h->mstatus |= MSTATUS_FS; return 0;
-	case 0xb00: h->cycle_offset = val - h->instret; return 0;
-	case 0xb02: h->instret = val; return 0;
+	case 0xb00: counter_write(h, 0, val, !debugger); return 0;
+	case 0xb02: counter_write(h, 2, val, !debugger); return 0;
 	case 0x100:
 		m = SSTATUS_MASK & MSTATUS_WMASK;
 		h->mstatus = (h->mstatus & ~m) | (val & m);
-		hart_tlb_flush(h);
+		hart_tlb_sync(h);
 		return 0;
 	case 0x104: h->mie = (h->mie & ~h->mideleg) | (val & h->mideleg & MIE_MASK); return 0;
 	case 0x105: h->stvec = val & ~UINT64_C(2); return 0;
@@ -347,17 +393,27 @@ hart_csr_write(struct hart *h, int csr, uint64_t val, bool debugger)
 		if (mpp == (UINT64_C(2) << 11))		/* reserved: keep the old MPP */
 			val = (val & ~MSTATUS_MPP) | (h->mstatus & MSTATUS_MPP);
 		h->mstatus = (h->mstatus & ~m) | (val & m);
-		hart_tlb_flush(h);
+		hart_tlb_sync(h);
 		return 0;
 	}
 	case 0x301: return 0;			/* misa: read-only WARL */
+	case 0x7a0: case 0x7a1: case 0x7a2: case 0x7a3: case 0x7a4:
+		return 0;			/* no triggers (see the read side) */
 	case 0x302: h->medeleg = val & 0xb3ff; return 0;
 	case 0x303: h->mideleg = val & S_IRQS; return 0;
 	case 0x304: h->mie = val & MIE_MASK; return 0;
 	case 0x305: h->mtvec = val & ~UINT64_C(2); return 0;
 	case 0x306: h->mcounteren = val & 0xffffffff; return 0;
 	case 0x30a: h->menvcfg = val & (MENVCFG_STCE | 1); return 0;
-	case 0x320: h->mcountinhibit = val & 0xfffffffd; return 0;
+	case 0x320: {
+		/* Keep the counters' values across an inhibit change. */
+		uint64_t cy = counter_read(h, 0), ir = counter_read(h, 2);
+
+		h->mcountinhibit = val & 0xfffffffd;
+		counter_write(h, 0, cy, false);
+		counter_write(h, 2, ir, false);
+		return 0;
+	}
 	case 0x340: h->mscratch = val; return 0;
 	case 0x341: h->mepc = val & ~UINT64_C(1); return 0;
 	case 0x342: h->mcause = val; return 0;

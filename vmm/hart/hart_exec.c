@@ -32,30 +32,37 @@ sx32(uint64_t v)
 	return (int64_t)(int32_t)v;
 }
 
+/* Sign-extend the low 'bits' bits of u (no shift of a negative value). */
+static inline int64_t
+sext(uint64_t u, int bits)
+{
+	return (int64_t)(u << (64 - bits)) >> (64 - bits);
+}
+
 static inline int64_t
 imm_i(uint32_t insn)
 {
-	return (int64_t)(int32_t)insn >> 20;
+	return sext(insn >> 20, 12);
 }
 
 static inline int64_t
 imm_s(uint32_t insn)
 {
-	return ((int64_t)(int32_t)insn >> 25 << 5) | ((insn >> 7) & 0x1f);
+	return sext((insn >> 25) << 5 | ((insn >> 7) & 0x1f), 12);
 }
 
 static inline int64_t
 imm_b(uint32_t insn)
 {
-	return ((int64_t)(int32_t)insn >> 31 << 12) | ((insn & 0x80) << 4) |
-	    ((insn >> 20) & 0x7e0) | ((insn >> 7) & 0x1e);
+	return sext((uint64_t)(insn >> 31) << 12 | ((insn & 0x80) << 4) |
+	    ((insn >> 20) & 0x7e0) | ((insn >> 7) & 0x1e), 13);
 }
 
 static inline int64_t
 imm_j(uint32_t insn)
 {
-	return ((int64_t)(int32_t)insn >> 31 << 20) | (insn & 0xff000) |
-	    ((insn >> 9) & 0x800) | ((insn >> 20) & 0x7fe);
+	return sext((uint64_t)(insn >> 31) << 20 | (insn & 0xff000) |
+	    ((insn >> 9) & 0x800) | ((insn >> 20) & 0x7fe), 21);
 }
 
 /* Turn a memory-access result into the executor's result. */
@@ -68,10 +75,16 @@ mem_result(struct hart *h, int r)
 	return X_TRAP;
 }
 
+/*
+ * Illegal-instruction trap.  tval is the instruction as fetched (a
+ * compressed one zero-extended, privileged spec 3.1.16), not the 32-bit
+ * form it expands to, so 'insn' is only a fallback.
+ */
 static int
 illegal(struct hart *h, uint32_t insn)
 {
-	hart_trap(h, EXC_ILLEGAL, insn, false);
+	(void)insn;
+	hart_trap(h, EXC_ILLEGAL, h->insn_raw, false);
 	return X_TRAP;
 }
 
@@ -375,7 +388,7 @@ exec_fp(struct hart *h, uint32_t insn, int len)
 		r = fpu_execute(&h->fp, insn, h->x[(insn >> 15) & 31], &v);
 		if (r == FPU_ILLEGAL)
 			return illegal(h, insn);
-		if (r == FPU_WROTE_X)
+		if (r == FPU_WROTE_X && rd != 0)
 			h->x[rd] = v;
 	}
 	h->mstatus |= MSTATUS_FS;	/* dirty */
@@ -483,16 +496,18 @@ exec_system(struct hart *h, uint32_t insn, int len)
  * low half).  On X_TRAP the trap has been entered; on X_EXIT *vme holds
  * the exit and the pc is still at the instruction.
  */
-int
-hart_exec(struct hart *h, uint32_t insn)
+static int
+exec_one(struct hart *h, uint32_t insn)
 {
 	uint32_t raw = insn;
 	int len = 4, rd, rs1;
 	uint64_t a, b, res = 0, pc = h->pc;
 	bool bad = false, alu_op = false;
 
+	h->insn_raw = insn;
 	if ((insn & 3) != 3) {
 		raw = insn & 0xffff;
+		h->insn_raw = raw;
 		len = 2;
 		insn = rvc_expand(raw);
 		if (insn == 0)
@@ -560,10 +575,12 @@ hart_exec(struct hart *h, uint32_t insn)
 		alu_op = true;
 		res = alu32(insn, a, b, false, &bad);
 		break;
-	case 0x0f:	/* FENCE, FENCE.I (no decoded cache to drop yet) */
+	case 0x0f:	/* FENCE, FENCE.I */
 		if (((insn >> 12) & 7) > 1)
 			return illegal(h, raw);
 		hart_fence();
+		if ((insn >> 12) & 7)
+			dcache_flush(h);
 		break;
 	case 0x2f:
 		return exec_amo(h, insn, len);
@@ -581,4 +598,13 @@ hart_exec(struct hart *h, uint32_t insn)
 	h->x[0] = 0;
 	h->pc = pc + (uint64_t)len;
 	return X_OK;
+}
+
+int
+hart_exec(struct hart *h, uint32_t insn)
+{
+	int r = exec_one(h, insn);
+
+	h->x[0] = 0;	/* writes to x0 (loads, CSRs, AMOs) are discarded */
+	return r;
 }

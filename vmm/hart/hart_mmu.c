@@ -24,7 +24,25 @@ static const int access_fault_cause[3] = { EXC_INSN_ACCESS, EXC_LOAD_ACCESS, EXC
 void
 hart_tlb_flush(struct hart *h)
 {
-	memset(h->tlb, 0, sizeof(h->tlb));
+	memset(h->tlbs, 0xff, sizeof(h->tlbs));	/* every tag TLB_EMPTY */
+}
+
+/*
+ * Select the TLB set of the current privilege; empty it if it was filled
+ * under another translation context.
+ */
+void
+hart_tlb_sync(struct hart *h)
+{
+	int set = h->priv == PRV_M ? 2 : h->priv;
+	uint64_t ctx = (uint64_t)h->priv | (uint64_t)hart_data_priv(h) << 2 |
+	    (h->mstatus & (MSTATUS_SUM | MSTATUS_MXR));
+
+	h->tlb = h->tlbs[set];
+	if (h->tlb_ctx[set] != ctx) {
+		memset(h->tlbs[set], 0xff, sizeof(h->tlbs[set]));
+		h->tlb_ctx[set] = ctx;
+	}
 }
 
 void *
@@ -140,8 +158,12 @@ tlb_fill(struct hart *h, int acc, uint64_t va, uint64_t pa)
 
 	if (host == NULL)
 		return;
-	e = &h->tlb[acc][(va >> 12) % HART_TLB_SIZE];
-	e->tag = (va >> 12) + 1;
+	/* Stores into decoded code must reach store_slow (hart_dcache.h). */
+	if (acc == ACC_STORE && h->dc.pages != NULL &&
+	    h->dc.pages[(uint64_t)(host - h->env.ram) >> 12] != NULL)
+		return;
+	e = &h->tlb[acc][TLB_INDEX(va)];
+	e->tag = TLB_PAGE(va);
 	e->addend = (uintptr_t)host - (uintptr_t)(va & ~UINT64_C(0xfff));
 }
 
@@ -149,9 +171,9 @@ tlb_fill(struct hart *h, int acc, uint64_t va, uint64_t pa)
 static inline void *
 tlb_lookup(struct hart *h, int acc, uint64_t va, int size)
 {
-	struct tlb_entry *e = &h->tlb[acc][(va >> 12) % HART_TLB_SIZE];
+	struct tlb_entry *e = &h->tlb[acc][TLB_INDEX(va)];
 
-	if (e->tag == (va >> 12) + 1 && (va & 0xfff) + (uint64_t)size <= 4096)
+	if (e->tag == TLB_PAGE(va + (uint64_t)size - 1))
 		return (void *)(uintptr_t)(va + e->addend);
 	return NULL;
 }
@@ -294,6 +316,7 @@ store_slow(struct hart *h, uint64_t va, int size, uint64_t val)
 	if (p != NULL) {
 		tlb_fill(h, ACC_STORE, va, pa);
 		memcpy(p, &val, (size_t)size);
+		dcache_code_written(h, pa, (uint64_t)size);
 		return MEM_OK;
 	}
 	if (pa & (uint64_t)(size - 1)) {
@@ -393,5 +416,7 @@ hart_amo_ptr(struct hart *h, uint64_t va, int size, void **host, uint64_t *pa)
 		h->fault_tval = va;
 		return MEM_EXC(EXC_STORE_ACCESS);
 	}
+	/* Conservative: an SC that fails drops decoded code too. */
+	dcache_code_written(h, *pa, (uint64_t)size);
 	return MEM_OK;
 }

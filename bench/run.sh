@@ -1,0 +1,26 @@
+#!/bin/bash
+# bench/run.sh - every benchmark, side by side with qemu-system-riscv64 where
+# there is a QEMU counterpart.  Prints figures and ratios; asserts nothing.
+# Record results with the date in docs/benchmarks.md.
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+RHYVE=${RHYVE:-$BUILD/rhyve}
+echo "== rhyve benchmarks, $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -m)"
+echo "-- run control: suspend-all latency (no QEMU counterpart)"
+"$BUILD/bench/suspend_latency"
+echo "-- run control: 1,000,000 random suspend/resume ops, 8 busy vCPUs"; "$BUILD/bench/runctl_stress"
+
+echo "-- hart engine: same guest ELF on rhyve and QEMU (TCG)"
+for g in "$BUILD"/bench/guests/*.elf; do
+	[ -f "$g" ] || continue
+	name=$(basename "$g" .elf)
+	insns=$(sed -n 's/^# insns: *//p' "bench/guests/$name.S" | head -n 1)
+	bench/compare.py --rhyve "$RHYVE" ${insns:+--mips "$insns"} "$name" -- \
+		-M virt -bios none -m 128M -nographic -kernel "$g"
+done
+
+if [ -x bench/gdb_rsp.py ]; then
+	echo "-- debug server: RSP round trips, rhyve vs QEMU's gdbstub"
+	bench/gdb_rsp.py --rhyve "$RHYVE"
+fi

@@ -1,0 +1,406 @@
+/*
+ * White-box tests of the hart engine's decoded-instruction cache
+ * (vmm/hart/hart_dcache.h): decoded code must never outlive the bytes
+ * it came from once the ISA (fence.i) or the vmm (debugger writes,
+ * remote FENCE.I) says so, and stores into code pages must reach the
+ * slow path that drops the decoded page.
+ *
+ * Each test writes a few hand-encoded RV64 instructions into guest RAM,
+ * runs a vCPU with VM_CAP_BPT_EXIT until its ebreak, and looks at a0.
+ * Whatever ran first has been decoded, so a stale cache would give the
+ * old result.  Encodings: unprivileged ISA 20191213, chapter 24.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "vmm/vmm.h"
+#include "vmm/vmm_kern.h"
+
+#define RAM	UINT64_C(0x80000000)
+
+enum { X0 = 0, RA = 1, T0 = 5, T1 = 6, T2 = 7, A0 = 10 };
+
+/* Encoders (macros, so that they make constant initializers). */
+#define enc_i(op, rd, f3, rs1, imm)					\
+	(((uint32_t)(imm) & 0xfff) << 20 | (uint32_t)(rs1) << 15 |	\
+	    (uint32_t)(f3) << 12 | (uint32_t)(rd) << 7 | (op))
+#define enc_s(op, f3, rs1, rs2, imm)					\
+	(((uint32_t)(imm) >> 5 & 0x7f) << 25 | (uint32_t)(rs2) << 20 |	\
+	    (uint32_t)(rs1) << 15 | (uint32_t)(f3) << 12 |		\
+	    ((uint32_t)(imm) & 0x1f) << 7 | (op))
+#define enc_jal(rd, off)						\
+	(((uint32_t)(off) >> 20 & 1) << 31 |				\
+	    ((uint32_t)(off) >> 1 & 0x3ff) << 21 |			\
+	    ((uint32_t)(off) >> 11 & 1) << 20 |				\
+	    ((uint32_t)(off) >> 12 & 0xff) << 12 | (uint32_t)(rd) << 7 | 0x6fu)
+
+#define ADDI(rd, rs1, imm)	enc_i(0x13, rd, 0, rs1, imm)
+#define LI(rd, imm)		ADDI(rd, X0, imm)
+#define LW(rd, rs1, imm)	enc_i(0x03, rd, 2, rs1, imm)
+#define SW(rs2, rs1, imm)	enc_s(0x23, 2, rs1, rs2, imm)
+#define JALR(rd, rs1, imm)	enc_i(0x67, rd, 0, rs1, imm)
+#define RET			JALR(X0, RA, 0)
+#define AUIPC(rd)		(0x17u | (uint32_t)(rd) << 7)
+#define FENCE_I			0x0000100fu
+#define EBREAK			0x00100073u
+#define NOP			LI(X0, 0)
+#define LUI(rd, imm20)		((uint32_t)(imm20) << 12 | (uint32_t)(rd) << 7 | 0x37u)
+#define ADD(rd, rs1, rs2)	((uint32_t)(rs2) << 20 | (uint32_t)(rs1) << 15 | \
+				 (uint32_t)(rd) << 7 | 0x33u)
+
+static struct vm *vm;
+
+static void
+setup_vm(int ncpus)
+{
+	struct vm_config cfg = { .ncpus = ncpus, .ram_size = 1 << 20 };
+
+	cr_assert_eq(vm_create(&cfg, &vm), 0);
+	for (int i = 0; i < ncpus; i++) {
+		cr_assert_eq(vm_activate_cpu(vm, i), 0);
+		cr_assert_eq(vm_set_capability(vm, i, VM_CAP_BPT_EXIT, 1), 0);
+		cr_assert_eq(vm_hart_start(vm, i, RAM, (uint64_t)i, 0, PRV_M), 0);
+	}
+}
+
+static void
+teardown_vm(void)
+{
+	vm_destroy(vm);
+	vm = NULL;
+}
+
+/* Store instruction words at gpa (a host write: no invalidation). */
+static void
+poke(uint64_t gpa, const uint32_t *w, size_t n)
+{
+	void *p = vm_gpa2hva(vm, gpa, n * 4);
+
+	cr_assert_not_null(p);
+	memcpy(p, w, n * 4);
+}
+
+/* Run vCPU 'id' from 'pc' to its ebreak; return a0. */
+static uint64_t
+run_to_ebreak(int id, uint64_t pc)
+{
+	struct vm_exit vme;
+	uint64_t a0;
+
+	cr_assert_eq(vm_set_register(vm, id, VM_REG_PC, pc), 0);
+	memset(&vme, 0, sizeof(vme));
+	cr_assert_eq(vm_run(vm_vcpu(vm, id), &vme), 0);
+	cr_assert_eq(vme.exitcode, VM_EXITCODE_BPT, "exit %d at %#lx",
+	    vme.exitcode, (unsigned long)vme.pc);
+	cr_assert(vme.u.bpt.guest);
+	cr_assert_eq(vm_get_register(vm, id, VM_REG_X(A0), &a0), 0);
+	return a0;
+}
+
+/* P: li a0, 1; ret -- the instruction every test replaces. */
+#define P_OFF	0x100
+static const uint32_t p_code[] = { LI(A0, 1), RET };
+
+TestSuite(vmm_hart_dcache, .init = NULL, .fini = teardown_vm);
+
+/* A debugger (or loader) write followed by vm_invalidate_code. */
+Test(vmm_hart_dcache, debugger_write)
+{
+	const uint32_t main_code[] = { enc_jal(RA, P_OFF), EBREAK };
+	const uint32_t two = LI(A0, 2);
+
+	setup_vm(1);
+	poke(RAM, main_code, 2);
+	poke(RAM + P_OFF + 4, p_code, 2);	/* jal lands at P_OFF + 4 */
+	poke(RAM + P_OFF, (uint32_t[]){ NOP }, 1);
+	cr_assert_eq(run_to_ebreak(0, RAM), 1);
+	poke(RAM + P_OFF + 4, &two, 1);
+	vm_invalidate_code(vm, RAM + P_OFF + 4, 4);
+	cr_assert_eq(run_to_ebreak(0, RAM), 2);
+	/* The whole-memory form too. */
+	poke(RAM + P_OFF + 4, (uint32_t[]){ LI(A0, 3) }, 1);
+	vm_invalidate_code(vm, 0, 0);
+	cr_assert_eq(run_to_ebreak(0, RAM), 3);
+}
+
+/*
+ * The guest rewrites P (already decoded) with a store, then runs it
+ * again: with fence.i, as the ISA requires, and without (the engine
+ * drops decoded code on any store into it).
+ */
+static void
+self_modify(bool fence)
+{
+	const uint32_t main_code[] = {
+		AUIPC(T0),			/* 0x00: t0 = RAM */
+		LW(T1, T0, 0x80),		/* 0x04: the new instruction */
+		enc_jal(RA, P_OFF - 0x08),	/* 0x08: P once: decoded */
+		SW(T1, T0, 0x84),		/* 0x0c: a data store first */
+		SW(T1, T0, P_OFF),		/* 0x10: rewrite P */
+		fence ? FENCE_I : NOP,		/* 0x14 */
+		enc_jal(RA, P_OFF - 0x18),	/* 0x18: P again */
+		EBREAK,				/* 0x1c */
+	};
+	const uint32_t data = LI(A0, 2);
+
+	setup_vm(1);
+	poke(RAM, main_code, sizeof(main_code) / 4);
+	poke(RAM + 0x80, &data, 1);
+	poke(RAM + P_OFF, p_code, 2);
+	cr_assert_eq(run_to_ebreak(0, RAM), 2);
+	/* And the new code stays: run P alone. */
+	cr_assert_eq(run_to_ebreak(0, RAM + 0x18), 2);
+}
+
+Test(vmm_hart_dcache, self_modify_fence_i)
+{
+	self_modify(true);
+}
+
+Test(vmm_hart_dcache, self_modify_store_only)
+{
+	self_modify(false);
+}
+
+/* A store to the instruction right after it, in a loop on one page. */
+Test(vmm_hart_dcache, modify_next_instruction)
+{
+	const uint32_t code[] = {
+		AUIPC(T0),			/* 0x00 */
+		LW(T1, T0, 0x80),		/* 0x04: li a0, 7 */
+		LI(A0, 0),			/* 0x08 */
+		SW(T1, T0, 0x10),		/* 0x0c: rewrite 0x10 */
+		LI(A0, 5),			/* 0x10: decoded before the store */
+		EBREAK,				/* 0x14 */
+	};
+	const uint32_t data = LI(A0, 7);
+
+	setup_vm(1);
+	poke(RAM, code, sizeof(code) / 4);
+	poke(RAM + 0x80, &data, 1);
+	/* Decode everything first: run from 0x10. */
+	cr_assert_eq(run_to_ebreak(0, RAM + 0x10), 5);
+	cr_assert_eq(run_to_ebreak(0, RAM), 7);
+}
+
+/*
+ * A page that the store TLB maps (a data store hit it) becomes code: its
+ * store entry must go, or the next store into the code would take the
+ * TLB fast path and leave the decoded copy stale.
+ */
+Test(vmm_hart_dcache, store_tlb_evicted_when_page_becomes_code)
+{
+	const uint32_t code[] = {
+		AUIPC(T0),			/* 0x00: t0 = RAM */
+		LUI(T2, 1),			/* 0x04 */
+		ADD(T2, T0, T2),		/* 0x08: t2 = RAM + 0x1000 */
+		LW(T1, T0, 0x80),		/* 0x0c: li a0, 2 */
+		SW(T1, T2, 0x40),		/* 0x10: data store into page 1 */
+		JALR(RA, T2, 0),		/* 0x14: Q: page 1 becomes code */
+		SW(T1, T2, 0),			/* 0x18: rewrite Q */
+		JALR(RA, T2, 0),		/* 0x1c: Q again */
+		EBREAK,				/* 0x20 */
+	};
+	const uint32_t data = LI(A0, 2);
+
+	setup_vm(1);
+	poke(RAM, code, sizeof(code) / 4);
+	poke(RAM + 0x80, &data, 1);
+	poke(RAM + 0x1000, p_code, 2);
+	cr_assert_eq(run_to_ebreak(0, RAM), 2);
+}
+
+/*
+ * Another hart stores into a page this hart has decoded; this hart's
+ * fence.i (ISA) or a remote FENCE.I from the vmm (SBI rfence) must make
+ * the new code visible.
+ */
+Test(vmm_hart_dcache, other_hart_store_then_fence_i)
+{
+	const uint32_t caller[] = {
+		FENCE_I,			/* 0x00 */
+		enc_jal(RA, P_OFF - 0x04),	/* 0x04 */
+		EBREAK,				/* 0x08 */
+	};
+	const uint32_t writer[] = {
+		AUIPC(T0),			/* 0x40: t0 = RAM + 0x40 */
+		LW(T1, T0, 0x40),		/* 0x44: from RAM + 0x80 */
+		SW(T1, T0, P_OFF - 0x40),	/* 0x48: rewrite P */
+		EBREAK,				/* 0x4c */
+	};
+	const uint32_t data = LI(A0, 2);
+
+	setup_vm(2);
+	poke(RAM, caller, 3);
+	poke(RAM + 0x40, writer, 4);
+	poke(RAM + 0x80, &data, 1);
+	poke(RAM + P_OFF, p_code, 2);
+	cr_assert_eq(run_to_ebreak(0, RAM + 0x04), 1);	/* hart 0 decodes P */
+	run_to_ebreak(1, RAM + 0x40);			/* hart 1 rewrites it */
+	cr_assert_eq(run_to_ebreak(0, RAM), 2);		/* fence.i, P */
+}
+
+Test(vmm_hart_dcache, other_hart_store_then_remote_fence)
+{
+	const uint32_t caller[] = {
+		NOP,
+		enc_jal(RA, P_OFF - 0x04),	/* 0x04 */
+		EBREAK,				/* 0x08 */
+	};
+	const uint32_t writer[] = {
+		AUIPC(T0),
+		LW(T1, T0, 0x40),
+		SW(T1, T0, P_OFF - 0x40),
+		EBREAK,
+	};
+	const uint32_t data = LI(A0, 2);
+
+	setup_vm(2);
+	poke(RAM, caller, 3);
+	poke(RAM + 0x40, writer, 4);
+	poke(RAM + 0x80, &data, 1);
+	poke(RAM + P_OFF, p_code, 2);
+	cr_assert_eq(run_to_ebreak(0, RAM + 0x04), 1);
+	run_to_ebreak(1, RAM + 0x40);
+	cr_assert_eq(vm_remote_fence(vm, 0, VM_FENCE_I), 0);
+	cr_assert_eq(run_to_ebreak(0, RAM + 0x04), 2);
+}
+
+/*
+ * A 32-bit instruction straddling a page end, rewritten: it is fetched
+ * from memory each time, and the pages on both sides stay coherent.
+ */
+Test(vmm_hart_dcache, page_straddler)
+{
+	uint8_t *p;
+	uint32_t li1 = LI(A0, 1), li9 = LI(A0, 9), ebreak = EBREAK;
+	uint64_t at = RAM + 0x1000 - 2;
+
+	setup_vm(1);
+	p = vm_gpa2hva(vm, at, 8);
+	cr_assert_not_null(p);
+	memcpy(p, &li1, 4);
+	memcpy(p + 4, &ebreak, 4);
+	cr_assert_eq(run_to_ebreak(0, at), 1);
+	memcpy(p, &li9, 4);
+	vm_invalidate_code(vm, at, 4);
+	cr_assert_eq(run_to_ebreak(0, at), 9);
+}
+
+/*
+ * A debugger breakpoint on an instruction that is already decoded must
+ * stop the vCPU before it executes (the engine leaves the decoded-cache
+ * loop while any breakpoint is set), and removing it lets the decoded
+ * code run on.
+ */
+Test(vmm_hart_dcache, breakpoint_on_decoded_code)
+{
+	const uint32_t code[] = {
+		LI(A0, 1),			/* 0x00 */
+		ADDI(A0, A0, 1),		/* 0x04 */
+		ADDI(A0, A0, 1),		/* 0x08 */
+		EBREAK,				/* 0x0c */
+	};
+	struct vm_exit vme;
+	uint64_t a0;
+
+	setup_vm(1);
+	poke(RAM, code, 4);
+	cr_assert_eq(run_to_ebreak(0, RAM), 3);		/* all decoded */
+	cr_assert_eq(vm_set_breakpoint(vm, RAM + 0x08, true), 0);
+	cr_assert_eq(vm_set_register(vm, 0, VM_REG_PC, RAM), 0);
+	memset(&vme, 0, sizeof(vme));
+	cr_assert_eq(vm_run(vm_vcpu(vm, 0), &vme), 0);
+	cr_assert_eq(vme.exitcode, VM_EXITCODE_BPT);
+	cr_assert_not(vme.u.bpt.guest);
+	cr_assert_eq(vme.pc, RAM + 0x08);
+	cr_assert_eq(vm_get_register(vm, 0, VM_REG_X(A0), &a0), 0);
+	cr_assert_eq(a0, 2);
+	cr_assert_eq(vm_set_breakpoint(vm, RAM + 0x08, false), 0);
+	memset(&vme, 0, sizeof(vme));
+	cr_assert_eq(vm_run(vm_vcpu(vm, 0), &vme), 0);
+	cr_assert_eq(vme.exitcode, VM_EXITCODE_BPT);
+	cr_assert(vme.u.bpt.guest);
+	cr_assert_eq(vm_get_register(vm, 0, VM_REG_X(A0), &a0), 0);
+	cr_assert_eq(a0, 3);
+}
+
+/*
+ * The second instruction of a fused pair (an ADDI feeding the next load's
+ * base) is rewritten: the pair must not run with the old second half,
+ * although only the second instruction's bytes changed.
+ */
+Test(vmm_hart_dcache, rewrite_second_of_fused_pair)
+{
+	enum { S0 = 8 };
+	const uint32_t code[] = {
+		AUIPC(S0),			/* 0x00: s0 = RAM */
+		LW(T1, S0, 0x80),		/* 0x04: li a0, 5 */
+		enc_jal(RA, 0x40 - 0x08),	/* 0x08: the pair once */
+		SW(T1, S0, 0x44),		/* 0x0c: rewrite its load */
+		enc_jal(RA, 0x40 - 0x10),	/* 0x10: the pair again */
+		EBREAK,				/* 0x14 */
+	};
+	const uint32_t pair[] = {
+		ADDI(T0, S0, 0x80),		/* 0x40: t0 = RAM + 0x80 */
+		LW(A0, T0, 4),			/* 0x44: a0 = 0x1234 */
+		RET,				/* 0x48 */
+	};
+	const uint32_t data[] = { LI(A0, 5), 0x1234 };
+	uint64_t a0;
+
+	setup_vm(1);
+	poke(RAM, code, sizeof(code) / 4);
+	poke(RAM + 0x40, pair, 3);
+	poke(RAM + 0x80, data, 2);
+	/* First the pair alone, so its first run is the fused one. */
+	cr_assert_eq(vm_set_register(vm, 0, VM_REG_X(S0), RAM), 0);
+	cr_assert_eq(vm_set_register(vm, 0, VM_REG_X(RA), RAM + 0x14), 0);
+	cr_assert_eq(run_to_ebreak(0, RAM + 0x40), 0x1234);
+	a0 = run_to_ebreak(0, RAM);
+	cr_assert_eq(a0, 5);
+}
+
+/* A store to the upper half of a decoded 32-bit instruction. */
+Test(vmm_hart_dcache, rewrite_upper_half)
+{
+	const uint32_t code[] = {
+		AUIPC(T0),			/* 0x00 */
+		LI(T1, 0x0070),			/* 0x04: upper half of li a0, 7 */
+		enc_s(0x23, 1, T0, T1, 0x12),	/* 0x08: sh t1, 0x12(t0) */
+		EBREAK,				/* 0x0c */
+		LI(A0, 1),			/* 0x10: X */
+		EBREAK,				/* 0x14 */
+	};
+
+	setup_vm(1);
+	poke(RAM, code, sizeof(code) / 4);
+	cr_assert_eq(run_to_ebreak(0, RAM + 0x10), 1);	/* X decoded */
+	run_to_ebreak(0, RAM);				/* rewrite */
+	cr_assert_eq(run_to_ebreak(0, RAM + 0x10), 7);
+}
+
+/*
+ * Data stores next to code on the same page (not overlapping it) keep
+ * the code intact, and a store that does overlap is still seen.
+ */
+Test(vmm_hart_dcache, data_next_to_code)
+{
+	const uint32_t code[] = {
+		AUIPC(T0),			/* 0x00 */
+		LI(A0, 0),			/* 0x04 */
+		LI(T1, 100),			/* 0x08 */
+		SW(T1, T0, 0x18),		/* 0x0c: data word right after */
+		ADDI(A0, A0, 1),		/* 0x10 */
+		EBREAK,				/* 0x14 */
+		0,				/* 0x18: data */
+	};
+
+	setup_vm(1);
+	poke(RAM, code, sizeof(code) / 4);
+	cr_assert_eq(run_to_ebreak(0, RAM), 1);
+	cr_assert_eq(run_to_ebreak(0, RAM), 1);
+	cr_assert_eq(*(uint32_t *)vm_gpa2hva(vm, RAM + 0x18, 4), 100);
+}

@@ -1,0 +1,129 @@
+/*
+ * hart_dcache.h - the decoded-instruction cache of one hart (DESIGN.md
+ * section 3, "decode once"): for each guest-physical RAM page that the
+ * hart executed from, an array of pre-decoded instructions, one slot per
+ * halfword offset, filled lazily the first time a slot is executed.
+ *
+ * Contract:
+ * - The cache belongs to the hart (the vCPU thread, or a thread holding
+ *   the vCPU FROZEN), like the rest of struct hart.  Harts never share
+ *   decoded pages: fence.i is local, as the ISA says; another hart's
+ *   stores become visible to this hart's instruction stream after this
+ *   hart executes fence.i (or the vmm applies a remote FENCE.I).
+ * - A RAM page "holds code" while its decoded page exists
+ *   (dc.pages[pidx] != NULL).  The software TLB never maps such a page
+ *   for stores (hart_mmu.c's tlb_fill refuses, and dcache_page() evicts
+ *   existing store entries when a page becomes code), so every store into
+ *   it takes the slow path, which calls dcache_code_written(): the slots
+ *   that depend on the bytes written (those starting in them or 2 bytes
+ *   before) are reset to "not decoded" in place.  Slots are never freed
+ *   while run() may hold a pointer into them, except by dcache_flush(),
+ *   after which the run loop looks its page up again.
+ * - Slot contents depend only on the instruction bits in guest-physical
+ *   memory, never on privilege or translation, so no mode change needs a
+ *   flush.
+ */
+#ifndef RHYVE_HART_DCACHE_H
+#define RHYVE_HART_DCACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct hart;
+
+/* Pages decoded at once per hart; beyond that the cache starts over. */
+#define DCACHE_MAX_PAGES	512
+/* Slots per page: one per halfword, plus the end-of-page sentinel. */
+#define DCACHE_SLOTS		(4096 / 2 + 1)
+/* Register index that decoded instructions use for writes to x0. */
+#define DC_XSINK		32
+
+/*
+ * Operation of a decoded slot.  DOP_DECODE must be 0: a zeroed slot is
+ * one to decode.  DOP_GENERIC executes the raw bits through hart_exec()
+ * (rare or complex instructions, and every illegal one); DOP_CROSS is a
+ * 32-bit instruction that straddles the page end (fetched every time).
+ */
+enum dc_op {
+	DOP_DECODE = 0, DOP_GENERIC, DOP_CROSS, DOP_PAGE_END,
+	DOP_LUI, DOP_AUIPC, DOP_JAL, DOP_JALR,
+	DOP_BEQ, DOP_BNE, DOP_BLT, DOP_BGE, DOP_BLTU, DOP_BGEU,
+	DOP_LB, DOP_LH, DOP_LW, DOP_LD, DOP_LBU, DOP_LHU, DOP_LWU,
+	DOP_SB, DOP_SH, DOP_SW, DOP_SD,
+	DOP_ADDI, DOP_SLTI, DOP_SLTIU, DOP_XORI, DOP_ORI, DOP_ANDI,
+	DOP_SLLI, DOP_SRLI, DOP_SRAI,
+	DOP_ADD, DOP_SUB, DOP_SLL, DOP_SLT, DOP_SLTU, DOP_XOR, DOP_SRL,
+	DOP_SRA, DOP_OR, DOP_AND,
+	DOP_ADDIW, DOP_SLLIW, DOP_SRLIW, DOP_SRAIW,
+	DOP_ADDW, DOP_SUBW, DOP_SLLW, DOP_SRLW, DOP_SRAW,
+	DOP_MUL, DOP_MULH, DOP_MULHSU, DOP_MULHU, DOP_DIV, DOP_DIVU,
+	DOP_REM, DOP_REMU, DOP_MULW, DOP_DIVW, DOP_DIVUW, DOP_REMW,
+	DOP_REMUW,
+	DOP_MV, DOP_LI,		/* addi rd, rs1, 0 and addi rd, x0, imm */
+	DOP_BFAR,		/* a branch whose target is on another page */
+	DOP_JFAR,		/* likewise a JAL */
+	/*
+	 * ADD / ADDI whose result is the rs1 of the next instruction on the
+	 * page, a load, store or near branch: the pair runs as one dispatch
+	 * with the sum handed over in a host register (hart_fast.c).
+	 */
+	DOP_ADD_F, DOP_ADDI_F,
+	DOP_COUNT
+};
+
+/*
+ * The slot's dispatch index: op * 2 + (len - 1), so that the fast loop
+ * has a handler per instruction length and steps to the next slot by a
+ * constant.  Near branches and JALs (target on the same page) hold the
+ * target as a slot delta in imm; far ones (DOP_BFAR/DOP_JFAR) a byte
+ * offset.
+ */
+#define DC_INDEX(op, len)	((op) * 2 + (len) - 1)
+
+/*
+ * One decoded instruction: 16 bytes.  'fn' is the fast loop's handler
+ * for 'op' (direct threading: dispatch is one load and one jump); the
+ * raw bits are not kept, DOP_GENERIC reads them again from RAM (the page
+ * cannot have changed, or the slot would have been reset).
+ */
+struct dinsn {
+	const void	*fn;	/* hart_fast_labels()[op] */
+	int32_t		imm;	/* immediate, shift amount or branch offset */
+	uint8_t		op;	/* DC_INDEX(enum dc_op, length in halfwords) */
+	uint8_t		rd;	/* DC_XSINK for x0; funct3 for DOP_BFAR */
+	uint8_t		rs1;
+	uint8_t		rs2;
+};
+
+/* The fast loop's handler addresses, by DC_INDEX (hart_fast.c). */
+const void *const *hart_fast_labels(void);
+
+struct dpage {
+	struct dinsn	slot[DCACHE_SLOTS];
+};
+
+struct dcache {
+	const void *const *labels;	/* hart_fast_labels() */
+	struct dpage	**pages;	/* [npages] by RAM page index, NULL = no code */
+	uint64_t	npages;		/* RAM pages */
+	uint32_t	*live;		/* indices of allocated pages */
+	int		nlive;
+};
+
+int	dcache_init(struct hart *h);
+void	dcache_destroy(struct hart *h);
+/* Decoded page for RAM page index 'pidx', created (and made code) if need be. */
+struct dpage *dcache_page(struct hart *h, uint64_t pidx);
+/*
+ * Decode the slot 'd' of page 'pidx' (the instruction at offset 2 * slot)
+ * and return its length in halfwords.
+ */
+void	dcache_decode(struct hart *h, uint64_t pidx, struct dinsn *d);
+/* The instruction bits at offset 'off' of RAM page 'pidx' (as fetched). */
+uint32_t dcache_raw(struct hart *h, uint64_t pidx, unsigned off);
+/* A store wrote [pa, pa+len) of RAM: drop decoded code that depends on it. */
+void	dcache_code_written(struct hart *h, uint64_t pa, uint64_t len);
+/* Drop everything (fence.i, reset). */
+void	dcache_flush(struct hart *h);
+
+#endif
