@@ -43,5 +43,11 @@ void	gdb_cpu_watchpoint(int vcpu, struct vm_exit *vme);
  * (waiting briefly for it to read the reply) before rhyve exits.
  */
 void	gdb_vm_exited(int status);
+/*
+ * rhyve is exiting for another reason (kill from the console, a signal):
+ * let parked vCPU threads go back to vm_run() so that they see the VM
+ * suspended and can be joined.  Nothing is reported to the debugger.
+ */
+void	gdb_shutdown(void);
 
 #endif

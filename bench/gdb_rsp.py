@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""gdb_rsp.py - debug-server round trips, rhyve against qemu-system-riscv64's
+gdbstub, on the same guest (tests/guests/gdb/busy.S: every hart busy) in one
+run, with a raw GDB remote protocol client (Python standard library):
+
+  step      vCont;s:1 -> stop reply (one instruction on one vCPU)
+  g         read the general registers
+  m 1KiB    read 1 KiB of memory
+  ctrl-c    0x03 -> stop reply, with every vCPU busy
+  bp cycle  breakpoint hit and continue, the way GDB does it:
+            z0, vCont;s:T, Z0, vCont;c -> next hit
+
+Prints the median time of each figure for both and the ratio
+QEMU/rhyve (> 1: rhyve faster).  A benchmark, not a test: it asserts
+nothing and exits 0 even when one side cannot run.
+
+  bench/gdb_rsp.py [--rhyve PATH] [--qemu PATH] [--smp N] [--elf GUEST]
+"""
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+class RSP:
+    def __init__(self, port, retry=10.0):
+        deadline = time.time() + retry
+        while True:
+            try:
+                self.s = socket.create_connection(("127.0.0.1", port), timeout=10)
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.05)
+        self.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+        self.ack = True
+
+    def send(self, p):
+        if isinstance(p, str):
+            p = p.encode()
+        self.s.sendall(b"$" + p + b"#%02x" % (sum(p) & 0xff))
+
+    def recv(self):
+        while True:
+            i = self.buf.find(b"$")
+            if i >= 0:
+                j = self.buf.find(b"#", i)
+                if j >= 0 and len(self.buf) >= j + 3:
+                    pkt = self.buf[i + 1:j]
+                    self.buf = self.buf[j + 3:]
+                    if self.ack:
+                        self.s.sendall(b"+")
+                    return pkt
+            d = self.s.recv(1 << 20)
+            if not d:
+                raise EOFError("connection closed")
+            self.buf += d
+
+    def cmd(self, p):
+        self.send(p)
+        return self.recv()
+
+    def noack(self):
+        self.cmd("QStartNoAckMode")
+        self.ack = False
+        self.buf = self.buf.replace(b"+", b"")
+
+
+def symbols(elf):
+    nm = "riscv64-unknown-elf-nm"
+    out = subprocess.run([nm, elf], capture_output=True, text=True).stdout
+    return {f[2]: int(f[0], 16) for f in (l.split() for l in out.splitlines()) if len(f) == 3}
+
+
+def timed(fn, n):
+    ts = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+    return statistics.median(ts)
+
+
+def measure(name, cmd, port, syms, args):
+    """Start one side, run every figure; returns {figure: seconds}."""
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    res = {}
+    try:
+        r = RSP(port)
+        r.cmd("qSupported:swbreak+;hwbreak+;vContSupported+")
+        r.noack()
+        r.cmd("?")
+        r.cmd("Hg1")
+        # let every hart start running first
+        r.send("vCont;c")
+        time.sleep(0.2)
+        r.s.sendall(b"\x03")
+        r.recv()
+        res["step"] = timed(lambda: r.cmd("vCont;s:1"), args.n)
+        res["g"] = timed(lambda: r.cmd("g"), args.n)
+        res["m 1KiB"] = timed(lambda: r.cmd("m%x,400" % syms["_start"]), args.n)
+
+        def ctrl_c():
+            r.send("vCont;c")
+            time.sleep(0.02)
+            t0 = time.perf_counter()
+            r.s.sendall(b"\x03")
+            r.recv()
+            return time.perf_counter() - t0
+        res["ctrl-c"] = statistics.median(ctrl_c() for _ in range(args.n // 10 or 1))
+
+        bp = syms["bump"]
+        r.cmd("Z0,%x,2" % bp)
+        rep = r.cmd("vCont;c")
+
+        def cycle():
+            t = rep_thread[0]
+            r.cmd("z0,%x,2" % bp)
+            r.cmd("vCont;s:%s" % t)
+            r.cmd("Z0,%x,2" % bp)
+            rr = r.cmd("vCont;c")
+            rep_thread[0] = thread_of(rr)
+        rep_thread = [thread_of(rep)]
+        res["bp cycle"] = timed(cycle, args.n // 4 or 1)
+        r.cmd("z0,%x,2" % bp)
+        r.send("k")
+    except Exception as e:      # a benchmark reports, it does not fail
+        sys.stderr.write("%s: %s: %s\n" % (name, type(e).__name__, e))
+    finally:
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return res
+
+
+def thread_of(reply):
+    for part in reply.decode(errors="replace").split(";"):
+        if part.startswith("T") and "thread:" in part:
+            part = part[part.index("thread:"):]
+        if part.startswith("thread:"):
+            t = part[7:]
+            if "." in t:        # QEMU with multiprocess: pP.T
+                t = t.split(".")[1]
+            return t
+    return "1"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rhyve", default=os.path.join(ROOT, "build", "rhyve"))
+    ap.add_argument("--qemu", default="qemu-system-riscv64")
+    ap.add_argument("--build", default=os.environ.get("BUILD", os.path.join(ROOT, "build")))
+    ap.add_argument("--elf", default=None)
+    ap.add_argument("--smp", type=int, default=4)
+    ap.add_argument("-n", type=int, default=200, help="repetitions per figure")
+    args = ap.parse_args()
+    elf = args.elf or os.path.join(args.build, "guests", "gdb", "busy.elf")
+    if not os.path.isfile(elf):
+        print("gdb_rsp: no guest %s (make guests)" % elf)
+        return 0
+    syms = symbols(elf)
+    machine = ["-M", "virt", "-bios", "none", "-m", "128M", "-nographic",
+               "-smp", str(args.smp), "-kernel", elf, "-S"]
+    results = {}
+    for name, binary in (("rhyve", args.rhyve), ("qemu", args.qemu)):
+        port = free_port()
+        if name == "rhyve":
+            cmd = [binary] + machine + ["-gdb", "tcp::%d" % port]
+        else:
+            cmd = [binary] + machine + ["-gdb", "tcp:127.0.0.1:%d" % port]
+        results[name] = measure(name, cmd, port, syms, args)
+    print("%-10s %12s %12s %8s   (%d vCPUs busy, median of up to %d)" %
+          ("figure", "rhyve", "qemu", "ratio", args.smp, args.n))
+    for fig in ("step", "g", "m 1KiB", "ctrl-c", "bp cycle"):
+        a = results["rhyve"].get(fig)
+        b = results["qemu"].get(fig)
+        fa = "%10.1fus" % (a * 1e6) if a is not None else "%12s" % "n/a"
+        fb = "%10.1fus" % (b * 1e6) if b is not None else "%12s" % "n/a"
+        ratio = "%8.2f" % (b / a) if a and b else "%8s" % "n/a"
+        print("%-10s %12s %12s %s" % (fig, fa, fb, ratio))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,439 @@
+/*
+ * gdb_packet.c - GDB remote serial protocol framing: an incremental
+ * packet parser and a reply builder.  Spec: GDB manual, appendix E
+ * ("Overview", "Packet Acknowledgment", "Binary data").  See
+ * gdb_packet.h for the contract.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gdb_packet.h"
+
+enum {
+	PS_IDLE = 0,	/* between packets */
+	PS_DATA,	/* inside $...# */
+	PS_ESC,		/* after '}' */
+	PS_RLE,		/* after '*': the count byte comes next */
+	PS_CS1,		/* first checksum digit */
+	PS_CS2,		/* second checksum digit */
+};
+
+static const char hexdigits[] = "0123456789abcdef";
+
+int
+gdb_parser_init(struct gdb_parser *p, size_t cap)
+{
+	memset(p, 0, sizeof(*p));
+	p->cap = cap != 0 ? cap : GDB_PACKET_SIZE;
+	p->data = malloc(p->cap + 1);
+	if (p->data == NULL)
+		return -1;
+	p->data[0] = '\0';
+	return 0;
+}
+
+void
+gdb_parser_reset(struct gdb_parser *p)
+{
+	p->state = PS_IDLE;
+	p->len = 0;
+	p->overflow = p->bad = false;
+	p->csum = p->rx_csum = 0;
+	if (p->data != NULL)
+		p->data[0] = '\0';
+}
+
+void
+gdb_parser_free(struct gdb_parser *p)
+{
+	free(p->data);
+	p->data = NULL;
+	p->cap = p->len = 0;
+}
+
+/* Append one decoded byte; past the cap only remember the overflow. */
+static void
+parser_put(struct gdb_parser *p, uint8_t c)
+{
+	if (p->len >= p->cap) {
+		p->overflow = true;
+		return;
+	}
+	p->data[p->len++] = c;
+}
+
+static void
+parser_start(struct gdb_parser *p)
+{
+	p->state = PS_DATA;
+	p->len = 0;
+	p->csum = 0;
+	p->overflow = p->bad = false;
+}
+
+size_t
+gdb_parser_feed(struct gdb_parser *p, const uint8_t *buf, size_t len,
+    enum gdb_event *ev)
+{
+	size_t i;
+	int v;
+
+	*ev = GDB_EV_NONE;
+	for (i = 0; i < len; i++) {
+		uint8_t c = buf[i];
+
+		switch (p->state) {
+		case PS_IDLE:
+			if (c == '$') {
+				parser_start(p);
+			} else if (c == 0x03) {
+				*ev = GDB_EV_INTERRUPT;
+				return i + 1;
+			} else if (c == '+') {
+				*ev = GDB_EV_ACK;
+				return i + 1;
+			} else if (c == '-') {
+				*ev = GDB_EV_NACK;
+				return i + 1;
+			}
+			/* anything else between packets is noise */
+			break;
+		case PS_DATA:
+			if (c == '#') {
+				p->state = PS_CS1;
+			} else if (c == '$') {
+				/* a truncated packet: resynchronise on the new one */
+				parser_start(p);
+			} else {
+				p->csum += c;
+				if (c == '}')
+					p->state = PS_ESC;
+				else if (c == '*')
+					p->state = PS_RLE;
+				else
+					parser_put(p, c);
+			}
+			break;
+		case PS_ESC:
+			p->csum += c;
+			parser_put(p, c ^ 0x20);
+			p->state = PS_DATA;
+			break;
+		case PS_RLE:
+			if (c == '#' || c == '$') {
+				/* no count: malformed, but keep the framing */
+				p->bad = true;
+				if (c == '#')
+					p->state = PS_CS1;
+				else
+					parser_start(p);
+				break;
+			}
+			p->csum += c;
+			if (c < 29 + 3 || c > 126 || p->len == 0 || p->overflow) {
+				if (!p->overflow)
+					p->bad = true;
+			} else {
+				uint8_t prev = p->data[p->len - 1];
+				int n;
+
+				for (n = c - 29; n > 0; n--)
+					parser_put(p, prev);
+			}
+			p->state = PS_DATA;
+			break;
+		case PS_CS1:
+			v = gdb_hexval(c);
+			if (v < 0)
+				p->bad = true;
+			p->rx_csum = (uint8_t)((v < 0 ? 0 : v) << 4);
+			p->state = PS_CS2;
+			break;
+		case PS_CS2:
+			v = gdb_hexval(c);
+			p->state = PS_IDLE;
+			if (v < 0 || (uint8_t)(p->rx_csum | v) != p->csum)
+				*ev = GDB_EV_BAD_CHECKSUM;
+			else if (p->overflow)
+				*ev = GDB_EV_OVERSIZE;
+			else if (p->bad)
+				*ev = GDB_EV_BAD_PACKET;
+			else
+				*ev = GDB_EV_PACKET;
+			if (*ev != GDB_EV_PACKET)
+				p->len = 0;
+			p->data[p->len] = '\0';
+			return i + 1;
+		}
+	}
+	return len;
+}
+
+/* ---- reply buffers ------------------------------------------------------ */
+
+void
+gdb_buf_init(struct gdb_buf *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+void
+gdb_buf_free(struct gdb_buf *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof(*b));
+}
+
+void
+gdb_buf_reset(struct gdb_buf *b)
+{
+	b->len = 0;
+	b->oom = false;
+}
+
+static bool
+buf_reserve(struct gdb_buf *b, size_t more)
+{
+	size_t ncap;
+	uint8_t *n;
+
+	if (b->oom)
+		return false;
+	if (b->len + more <= b->cap)
+		return true;
+	ncap = b->cap != 0 ? b->cap : 256;
+	while (ncap < b->len + more)
+		ncap *= 2;
+	n = realloc(b->data, ncap);
+	if (n == NULL) {
+		b->oom = true;
+		return false;
+	}
+	b->data = n;
+	b->cap = ncap;
+	return true;
+}
+
+void
+gdb_buf_putc(struct gdb_buf *b, uint8_t c)
+{
+	if (buf_reserve(b, 1))
+		b->data[b->len++] = c;
+}
+
+void
+gdb_buf_put(struct gdb_buf *b, const void *data, size_t len)
+{
+	if (len != 0 && buf_reserve(b, len)) {
+		memcpy(b->data + b->len, data, len);
+		b->len += len;
+	}
+}
+
+void
+gdb_buf_puts(struct gdb_buf *b, const char *s)
+{
+	gdb_buf_put(b, s, strlen(s));
+}
+
+void
+gdb_buf_printf(struct gdb_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !buf_reserve(b, (size_t)n + 1))
+		return;
+	va_start(ap, fmt);
+	vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+void
+gdb_buf_hex(struct gdb_buf *b, const void *data, size_t len)
+{
+	const uint8_t *d = data;
+	size_t i;
+
+	if (!buf_reserve(b, len * 2))
+		return;
+	for (i = 0; i < len; i++) {
+		b->data[b->len++] = hexdigits[d[i] >> 4];
+		b->data[b->len++] = hexdigits[d[i] & 0xf];
+	}
+}
+
+void
+gdb_buf_hex_le(struct gdb_buf *b, uint64_t val, size_t size)
+{
+	uint8_t bytes[8];
+	size_t i;
+
+	if (size > 8)
+		size = 8;
+	for (i = 0; i < size; i++) {
+		bytes[i] = (uint8_t)val;
+		val >>= 8;
+	}
+	gdb_buf_hex(b, bytes, size);
+}
+
+uint8_t
+gdb_checksum(const uint8_t *data, size_t len)
+{
+	uint8_t sum = 0;
+
+	while (len-- > 0)
+		sum += *data++;
+	return sum;
+}
+
+void
+gdb_frame(struct gdb_buf *out, const uint8_t *payload, size_t len)
+{
+	uint8_t sum = 0;
+	size_t i;
+
+	gdb_buf_putc(out, '$');
+	for (i = 0; i < len; i++) {
+		uint8_t c = payload[i];
+
+		if (c == '$' || c == '#' || c == '}' || c == '*') {
+			gdb_buf_putc(out, '}');
+			sum += '}';
+			c ^= 0x20;
+		}
+		gdb_buf_putc(out, c);
+		sum += c;
+	}
+	gdb_buf_putc(out, '#');
+	gdb_buf_putc(out, hexdigits[sum >> 4]);
+	gdb_buf_putc(out, hexdigits[sum & 0xf]);
+}
+
+/* ---- hex ---------------------------------------------------------------- */
+
+int
+gdb_hexval(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+bool
+gdb_parse_hex(const uint8_t **pp, const uint8_t *end, uint64_t *val)
+{
+	const uint8_t *p = *pp;
+	uint64_t v = 0;
+	int d;
+
+	while (p < end && (d = gdb_hexval(*p)) >= 0) {
+		if (v >> 60)
+			return false;		/* wider than 64 bits */
+		v = v << 4 | (uint64_t)d;
+		p++;
+	}
+	if (p == *pp)
+		return false;
+	*pp = p;
+	*val = v;
+	return true;
+}
+
+bool
+gdb_hex_decode(const uint8_t *hex, size_t hexlen, uint8_t *out, size_t n)
+{
+	size_t i;
+
+	if (hexlen != n * 2)
+		return false;
+	for (i = 0; i < n; i++) {
+		int hi = gdb_hexval(hex[2 * i]), lo = gdb_hexval(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return false;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return true;
+}
+
+bool
+gdb_hex_le(const uint8_t *hex, size_t hexlen, size_t size, uint64_t *val)
+{
+	uint8_t bytes[8];
+	uint64_t v = 0;
+	size_t i;
+
+	if (size > 8 || !gdb_hex_decode(hex, hexlen, bytes, size))
+		return false;
+	for (i = size; i > 0; i--)
+		v = v << 8 | bytes[i - 1];
+	*val = v;
+	return true;
+}
+
+/* ---- argument cursor ---------------------------------------------------- */
+
+bool
+gdb_cur_hex(struct gdb_cursor *c, uint64_t *val)
+{
+	return gdb_parse_hex(&c->p, c->end, val);
+}
+
+bool
+gdb_cur_char(struct gdb_cursor *c, uint8_t ch)
+{
+	if (c->p < c->end && *c->p == ch) {
+		c->p++;
+		return true;
+	}
+	return false;
+}
+
+bool
+gdb_cur_prefix(struct gdb_cursor *c, const char *s)
+{
+	size_t n = strlen(s);
+
+	if ((size_t)(c->end - c->p) >= n && memcmp(c->p, s, n) == 0) {
+		c->p += n;
+		return true;
+	}
+	return false;
+}
+
+bool
+gdb_cur_tid(struct gdb_cursor *c, int maxtid, int *tid)
+{
+	uint64_t v;
+
+	if (gdb_cur_prefix(c, "-1")) {
+		*tid = -1;
+		return true;
+	}
+	if (gdb_cur_char(c, 'p')) {
+		/* pPID or pPID.TID: one process, so PID does not matter */
+		if (!gdb_cur_prefix(c, "-1") && !gdb_cur_hex(c, &v))
+			return false;
+		if (!gdb_cur_char(c, '.') || gdb_cur_prefix(c, "-1")) {
+			*tid = -1;
+			return true;
+		}
+	}
+	if (!gdb_cur_hex(c, &v) || v > (uint64_t)maxtid)
+		return false;
+	*tid = (int)v;
+	return true;
+}

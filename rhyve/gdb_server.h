@@ -1,0 +1,130 @@
+/*
+ * gdb_server.h - the debug server's shared state, private to gdb.c
+ * (transport, run control, vCPU hooks) and gdb_cmds.c (the packet
+ * handlers).  The rest of rhyve uses gdb.h.
+ */
+#ifndef RHYVE_GDB_SERVER_H
+#define RHYVE_GDB_SERVER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gdb_packet.h"
+#include "gdb_target.h"
+
+#define GDB_SIGINT	2
+#define GDB_SIGTRAP	5
+
+#define EMEM		0x0e	/* E0e: memory not accessible (EFAULT is 14) */
+
+enum gdb_ev {
+	EV_NONE = 0,
+	EV_STEP,		/* a requested single step finished */
+	EV_SWBREAK,		/* vmm breakpoint set with Z0 */
+	EV_HWBREAK,		/* vmm breakpoint set with Z1 */
+	EV_GUESTBREAK,		/* guest ebreak (VM_CAP_BPT_EXIT) */
+	EV_WATCH,		/* vmm watchpoint */
+};
+
+enum gdb_act {
+	ACT_NONE = 0,		/* stays held */
+	ACT_CONT,
+	ACT_STEP,
+};
+
+/*
+ * Per-vCPU debug state.  Locking: (g) under gdbsrv.mtx.
+ */
+struct gdb_vcpu {
+	bool	 present;	/* (g) its thread called gdb_cpu_add() */
+	bool	 hold;		/* (g) must not run: parked or about to park */
+	bool	 parked;	/* (g) its thread waits in park_locked() */
+	bool	 stepping;	/* (g) MTRAP armed for a debugger step */
+	bool	 user_hold;	/* (g) "monitor suspend N": resumes skip it */
+	int	 ev;		/* (g) queued event, enum gdb_ev */
+	uint64_t ev_pc;		/* (g) */
+	uint64_t ev_addr;	/* (g) watchpoint address */
+	uint64_t ev_len;	/* (g) watchpoint length */
+	int	 ev_wtype;	/* (g) watchpoint type, VM_WATCH_* */
+};
+
+struct gdb_bp {
+	uint64_t addr;
+	int	 sw, hw;	/* references from Z0 and Z1 */
+};
+
+struct gdb_wp {
+	uint64_t addr, len;
+	int	 type;		/* VM_WATCH_* */
+	int	 refs;
+};
+
+/*
+ * The server.  Locking legend: (i) set by gdb_init() before any other
+ * thread runs; (g) under mtx; (s) server thread only.
+ */
+struct gdb_server {
+	bool		 enabled;	/* (i) */
+	struct vmctx	*ctx;		/* (i) */
+	int		 ncpus;		/* (i) */
+	int		 lfd;		/* (i) listening socket */
+	int		 evfd;		/* (i) vCPU -> server wake-ups */
+	char		*unix_path;	/* (i) socket to unlink at exit */
+	struct gdb_target tdesc;	/* (i) */
+
+	pthread_mutex_t	 mtx;
+	pthread_cond_t	 park_cv;	/* parked vCPUs wait for release */
+	pthread_cond_t	 exit_cv;	/* gdb_vm_exited waits for W to go out */
+	struct gdb_vcpu	*v;		/* (g) [ncpus] */
+	bool		 stopping;	/* (g) all held, waiting for parks */
+	bool		 stopped;	/* (g) all held and parked */
+	bool		 reply_owed;	/* (g) a resume waits for its stop reply */
+	int		 stop_sig;	/* (g) signal for a stop with no event */
+	int		 last_vcpu;	/* (g) vCPU of the last stop reply */
+	int		 step_vcpu;	/* (g) vCPU stepped by the last resume */
+	bool		 connected;	/* (g) */
+	bool		 shutdown;	/* (g) rhyve is exiting: park no more */
+	bool		 exited;	/* (g) guest gone: report W */
+	int		 exit_status;	/* (g) */
+	bool		 exit_done;	/* (g) W sent or nobody to send it to */
+	struct gdb_bp	*bps;		/* (g) */
+	int		 nbps, capbps;	/* (g) */
+	struct gdb_wp	*wps;		/* (g) */
+	int		 nwps, capwps;	/* (g) */
+
+	int		 cfd;		/* (s) connection or -1 */
+	struct gdb_parser parser;	/* (s) */
+	struct gdb_buf	 reply;		/* (s) payload being built */
+	struct gdb_buf	 out;		/* (s) framed bytes of the last reply */
+	struct gdb_buf	 last_stop;	/* (s) payload of the last stop reply */
+	uint8_t		*in;		/* (s) unparsed input */
+	size_t		 inlen, inoff, incap;	/* (s) */
+	bool		 deferred;	/* (s) parser holds a packet for later */
+	bool		 noack;		/* (s) QStartNoAckMode */
+	bool		 detached;	/* (s) D received */
+	bool		 conn_dead;	/* (s) a write failed: close it */
+	int		 gsel, csel;	/* (s) Hg / Hc thread (0 any, -1 all) */
+	bool		 step_mask_irq;	/* (s) monitor step-irq */
+	bool		 phys;		/* (s) monitor phys */
+	char		*threads_xml;	/* (s) qXfer:threads:read snapshot */
+	size_t		 threads_len;	/* (s) */
+};
+
+extern struct gdb_server gdbsrv;
+
+/* gdb.c: replies and run control, for the packet handlers (gdbsrv.mtx held). */
+void	gdbs_send_reply(void);
+void	gdbs_reply_str(const char *s);
+void	gdbs_reply_error(int e);
+void	gdbs_build_stop_locked(int vcpu, int sig);
+int	gdbs_pick_event_locked(const enum gdb_act *among);
+int	gdbs_default_vcpu(void);
+void	gdbs_resume_locked(const enum gdb_act *acts);
+void	gdbs_release_all_locked(void);
+
+/* gdb_cmds.c: serve one packet with every vCPU stopped (gdbsrv.mtx held). */
+void	gdbs_handle_packet(const uint8_t *data, size_t len);
+
+#endif

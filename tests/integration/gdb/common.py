@@ -1,0 +1,253 @@
+"""common.py - helpers for the debug-server integration tests
+(tests/integration/gdb_*.py): start rhyve on a free port with -S, run
+gdb-multiarch or LLDB against it, and a raw GDB remote protocol client.
+Python 3 standard library only.  Not executable: tests/run.sh runs the
+gdb_*.py launchers beside this directory, not this file.
+"""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+RHYVE = os.environ.get("RHYVE", os.path.join(ROOT, "build", "rhyve"))
+BUILD = os.environ.get("BUILD", "build")
+if not os.path.isabs(BUILD):
+    BUILD = os.path.join(ROOT, BUILD)
+GUEST = os.path.join(BUILD, "guests", "gdb", "smp_debug.elf")
+NHARTS = 5
+SKIP = 77
+
+
+def skip(why):
+    print("skip: " + why)
+    sys.exit(SKIP)
+
+
+def need(tool=None):
+    if not (os.path.isfile(RHYVE) and os.access(RHYVE, os.X_OK)):
+        skip("no rhyve binary at %s" % RHYVE)
+    if not os.path.isfile(GUEST):
+        skip("no guest %s (make guests)" % GUEST)
+    if tool is not None and shutil.which(tool) is None:
+        skip("%s not installed" % tool)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def symbols(elf=GUEST):
+    """name -> address from the guest's symbol table (nm)."""
+    nm = shutil.which("riscv64-unknown-elf-nm") or shutil.which("nm")
+    out = subprocess.run([nm, elf], capture_output=True, text=True,
+                         check=True).stdout
+    syms = {}
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) == 3:
+            syms[f[2]] = int(f[0], 16)
+    return syms
+
+
+class Rhyve:
+    """rhyve running the debug guest, waiting for a debugger (-S)."""
+
+    def __init__(self, listen=None, smp=NHARTS, wait=True, elf=GUEST,
+                 extra=(), bios="none"):
+        self.port = free_port()
+        self.listen = listen or ("tcp::%d" % self.port)
+        args = [RHYVE, "-M", "virt", "-nographic", "-m", "128M",
+                "-smp", str(smp), "-kernel", elf, "-gdb", self.listen]
+        if bios is not None:        # None: rhyve's built-in SBI
+            args += ["-bios", bios]
+        if wait:
+            args.append("-S")
+        args += list(extra)
+        self.log = open(os.path.join("/tmp", "rhyve-gdbtest-%d-%d.log" %
+                                     (os.getpid(), self.port)), "w+")
+        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+
+    def wait_exit(self, timeout):
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def output(self):
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        name = self.log.name
+        self.log.close()
+        try:
+            os.unlink(name)
+        except OSError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def run_gdb(script, rhyve, timeout=120, env=None):
+    """gdb-multiarch -batch -x script against rhyve; returns (rc, output)."""
+    e = dict(os.environ)
+    e["RHYVE_GDB_PORT"] = str(rhyve.port)
+    e["RHYVE_GUEST"] = GUEST
+    e["RHYVE_GDB_LIB"] = os.path.dirname(os.path.abspath(__file__))
+    if env:
+        e.update(env)
+    try:
+        p = subprocess.run(["gdb-multiarch", "-nx", "-batch", "-x", script],
+                           capture_output=True, text=True, timeout=timeout,
+                           env=e, stdin=subprocess.DEVNULL)
+        return p.returncode, p.stdout + p.stderr
+    except subprocess.TimeoutExpired as ex:
+        out = (ex.stdout or b"")
+        if isinstance(out, bytes):
+            out = out.decode(errors="replace")
+        return None, out + "\nTIMEOUT after %ds" % timeout
+
+
+def verdict(out):
+    """Scan the in-GDB script's report: 'ok'/'FAIL' lines, a RESULT line."""
+    fails = [l for l in out.splitlines() if l.startswith("FAIL ")]
+    done = any(l.startswith("RESULT ") for l in out.splitlines())
+    return done and not fails
+
+
+class RSP:
+    """A raw GDB remote protocol client."""
+
+    def __init__(self, port=None, path=None, timeout=10, retry=10.0):
+        deadline = time.time() + retry
+        while True:
+            try:
+                if path is not None:
+                    self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                    self.s.connect(path)
+                else:
+                    self.s = socket.create_connection(("127.0.0.1", port),
+                                                      timeout=timeout)
+                    self.s.setsockopt(socket.IPPROTO_TCP,
+                                      socket.TCP_NODELAY, 1)
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.05)
+        self.s.settimeout(timeout)
+        self.buf = b""
+        self.ack = True
+
+    @staticmethod
+    def frame(payload):
+        if isinstance(payload, str):
+            payload = payload.encode()
+        return b"$" + payload + b"#%02x" % (sum(payload) & 0xff)
+
+    def send_raw(self, data):
+        self.s.sendall(data)
+
+    def send(self, payload):
+        self.s.sendall(self.frame(payload))
+
+    def read_more(self, timeout=None):
+        if timeout is not None:
+            self.s.settimeout(timeout)
+        d = self.s.recv(65536)
+        if not d:
+            raise EOFError("connection closed")
+        self.buf += d
+
+    def recv(self, timeout=10):
+        """Next packet's payload (escapes undone); acks it in ack mode."""
+        deadline = time.time() + timeout
+        while True:
+            i = self.buf.find(b"$")
+            if i >= 0:
+                j = self.buf.find(b"#", i)
+                if j >= 0 and len(self.buf) >= j + 3:
+                    raw = self.buf[i + 1:j]
+                    cs = int(self.buf[j + 1:j + 3], 16)
+                    self.buf = self.buf[j + 3:]
+                    if (sum(raw) & 0xff) != cs:
+                        raise ValueError("bad checksum from server")
+                    if self.ack:
+                        try:
+                            self.s.sendall(b"+")
+                        except OSError:
+                            pass    # e.g. W00: rhyve may be gone already
+                    out = bytearray()
+                    k = 0
+                    while k < len(raw):
+                        if raw[k] == 0x7d:
+                            out.append(raw[k + 1] ^ 0x20)
+                            k += 2
+                        else:
+                            out.append(raw[k])
+                            k += 1
+                    return bytes(out)
+            left = deadline - time.time()
+            if left <= 0:
+                raise TimeoutError("no reply")
+            self.read_more(left)
+
+    def cmd(self, payload, timeout=10):
+        self.send(payload)
+        return self.recv(timeout)
+
+    def noack(self):
+        r = self.cmd("QStartNoAckMode")
+        self.ack = False
+        self.buf = self.buf.replace(b"+", b"")
+        return r
+
+    def read_mem(self, addr, n):
+        r = self.cmd("m%x,%x" % (addr, n))
+        return bytes.fromhex(r.decode())
+
+    def read_u64(self, addr):
+        return int.from_bytes(self.read_mem(addr, 8), "little")
+
+    def close(self):
+        try:
+            self.s.close()
+        except OSError:
+            pass
+
+
+class Checker:
+    """ok/FAIL lines and a closing RESULT line, as verdict() expects."""
+
+    def __init__(self):
+        self.npass = 0
+        self.nfail = 0
+
+    def check(self, name, cond, detail=""):
+        if cond:
+            self.npass += 1
+            print("ok   %s" % name, flush=True)
+        else:
+            self.nfail += 1
+            print("FAIL %s %s" % (name, detail), flush=True)
+        return cond
+
+    def result(self):
+        print("RESULT pass=%d fail=%d" % (self.npass, self.nfail), flush=True)
+        return 0 if self.nfail == 0 else 1
