@@ -13,6 +13,7 @@
 
 #include "hart.h"
 #include "hart_dcache.h"
+#include "hart_insn.h"
 #include "hart_rvc.h"
 
 int
@@ -138,39 +139,6 @@ dcache_code_written(struct hart *h, uint64_t pa, uint64_t len)
 		for (uint64_t k = lo / 2; k <= (hi - 1) / 2; k++)
 			p->slot[k] = (struct dinsn){ .fn = fn, .op = DC_INDEX(DOP_DECODE, 1) };
 	}
-}
-
-/* Sign-extend the low 'bits' bits of u (no shift of a negative value). */
-static inline int32_t
-sext(uint32_t u, int bits)
-{
-	return (int32_t)(u << (32 - bits)) >> (32 - bits);
-}
-
-static inline int32_t
-imm_i(uint32_t insn)
-{
-	return sext(insn >> 20, 12);
-}
-
-static inline int32_t
-imm_s(uint32_t insn)
-{
-	return sext((insn >> 25) << 5 | ((insn >> 7) & 0x1f), 12);
-}
-
-static inline int32_t
-imm_b(uint32_t insn)
-{
-	return sext((insn >> 31) << 12 | ((insn & 0x80) << 4) |
-	    ((insn >> 20) & 0x7e0) | ((insn >> 7) & 0x1e), 13);
-}
-
-static inline int32_t
-imm_j(uint32_t insn)
-{
-	return sext((insn >> 31) << 20 | (insn & 0xff000) |
-	    ((insn >> 9) & 0x800) | ((insn >> 20) & 0x7fe), 21);
 }
 
 /* The fast-loop operation for a 32-bit instruction, or DOP_GENERIC. */

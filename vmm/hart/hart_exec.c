@@ -8,6 +8,7 @@
 
 #include "hart.h"
 #include "hart_exec.h"
+#include "hart_insn.h"
 #include "hart_rvc.h"
 
 /*
@@ -30,39 +31,6 @@ static inline int64_t
 sx32(uint64_t v)
 {
 	return (int64_t)(int32_t)v;
-}
-
-/* Sign-extend the low 'bits' bits of u (no shift of a negative value). */
-static inline int64_t
-sext(uint64_t u, int bits)
-{
-	return (int64_t)(u << (64 - bits)) >> (64 - bits);
-}
-
-static inline int64_t
-imm_i(uint32_t insn)
-{
-	return sext(insn >> 20, 12);
-}
-
-static inline int64_t
-imm_s(uint32_t insn)
-{
-	return sext((insn >> 25) << 5 | ((insn >> 7) & 0x1f), 12);
-}
-
-static inline int64_t
-imm_b(uint32_t insn)
-{
-	return sext((uint64_t)(insn >> 31) << 12 | ((insn & 0x80) << 4) |
-	    ((insn >> 20) & 0x7e0) | ((insn >> 7) & 0x1e), 13);
-}
-
-static inline int64_t
-imm_j(uint32_t insn)
-{
-	return sext((uint64_t)(insn >> 31) << 20 | (insn & 0xff000) |
-	    ((insn >> 9) & 0x800) | ((insn >> 20) & 0x7fe), 21);
 }
 
 /* Turn a memory-access result into the executor's result. */

@@ -3,6 +3,7 @@
  * the 32-bit instruction it stands for (unprivileged spec chapter 16,
  * table 16.5-16.7), so one executor serves both.
  */
+#include "hart_insn.h"
 #include "hart_rvc.h"
 
 #define BITS(c, hi, lo)	(((c) >> (lo)) & ((1u << ((hi) - (lo) + 1)) - 1))
@@ -45,12 +46,6 @@ enc_j(int32_t imm, uint32_t rd)
 
 	return BIT(u, 20) << 31 | BITS(u, 10, 1) << 21 | BIT(u, 11) << 20 |
 	    BITS(u, 19, 12) << 12 | rd << 7 | 0x6f;
-}
-
-static int32_t
-sext(uint32_t v, int bits)
-{
-	return (int32_t)(v << (32 - bits)) >> (32 - bits);
 }
 
 uint32_t
