@@ -42,6 +42,7 @@
 #include "machine.h"
 #include "mem.h"
 #include "options.h"
+#include "sandbox.h"
 #include "sbi.h"
 #include "virt.h"
 
@@ -697,6 +698,13 @@ boot_once(const struct rhyve_options *o, bool *reboot)
 			goto out;
 		mach.gdb_started = true;
 	}
+	/*
+	 * Set-up is over (images, devices, disks, console, debug server and
+	 * their threads): confine the process.  A reboot comes back here;
+	 * the filter then stays as it is (rhyve(8) SANDBOX).
+	 */
+	if (sandbox_enter(o) != 0)
+		goto out;
 
 	pthread_mutex_lock(&mach.mtx);
 	mach.ctx = b.ctx;
@@ -711,6 +719,8 @@ boot_once(const struct rhyve_options *o, bool *reboot)
 	status = wait_for_stop(o, reboot, &guest);
 	if (guest)
 		gdb_vm_exited(status);
+	else if (mach.gdb_started)
+		gdb_shutdown();	/* let vCPUs the debugger holds see the end */
 	all_joined = threads_join(&b);
 	pthread_mutex_lock(&mach.mtx);
 	mach.ctx = NULL;
