@@ -70,7 +70,7 @@ static struct termios	saved_tio;
 static atomic_bool	tio_saved;
 static atomic_bool	atexit_done;
 
-static void
+void
 console_restore_tty(void)
 {
 	/* The first restorer wins; tcsetattr is async-signal-safe. */

@@ -35,6 +35,11 @@ struct vmctx;
  */
 int	console_init(struct vmctx *ctx);
 void	console_fini(void);
+/*
+ * Put the terminal back as console_init found it.  Async-signal-safe (a
+ * fatal signal handler may call it); the first call wins.
+ */
+void	console_restore_tty(void);
 /* Guest output; safe from any thread. */
 void	console_write(const void *buf, size_t len);
 /* Next input byte, or -1 if none is queued.  Never blocks. */
@@ -49,6 +54,8 @@ void	console_set_listener(void (*fn)(void *arg), void *arg);
 /* uart.c - NS16550A at 'base' on PLIC source 'irq', backed by the console. */
 int	uart_init(struct vmctx *ctx, uint64_t base, int irq);
 void	uart_fini(void);
+/* Guest reset: registers to their reset values, line low; console kept. */
+void	uart_device_reset(void);
 
 /*
  * sifive_test.c - poweroff (0x5555), failure (0x3333 | code << 16) and
@@ -64,6 +71,8 @@ int	sifive_test_init(struct vmctx *ctx, uint64_t base);
  */
 int	goldfish_rtc_init(struct vmctx *ctx, uint64_t base, int irq);
 void	goldfish_rtc_fini(void);
+/* Guest reset: alarm cancelled, interrupt off; the guest-set time kept. */
+void	goldfish_rtc_reset(void);
 
 /* One virtio block device on a virtio-mmio slot (virtio_blk.c). */
 struct disk_config {
@@ -82,5 +91,13 @@ struct disk_config {
 int	virtio_blk_init(struct vmctx *ctx, const struct disk_config *d);
 /* Flush and close every virtio block device. */
 void	virtio_blk_fini(void);
+/*
+ * Guest reset: every disk's transport to reset state (as a driver's
+ * Status write of 0); images stay open and locked, writes flushed.
+ */
+void	virtio_blk_reset(void);
+/* virtio_mmio.c: one transport to reset state (its mutex taken). */
+struct virtio_mmio;
+void	virtio_mmio_reset(struct virtio_mmio *vm);
 
 #endif

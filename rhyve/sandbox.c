@@ -64,6 +64,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "devices.h"
 #include "sandbox.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -135,6 +136,7 @@ sigsys_handler(int sig, siginfo_t *si, void *uc)
 	line[len++] = ')';
 	line[len++] = '\r';
 	line[len++] = '\n';
+	console_restore_tty();
 	(void)!write(STDERR_FILENO, line, len);
 	_exit(SANDBOX_EXIT_STATUS);
 }
