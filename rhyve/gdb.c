@@ -575,7 +575,7 @@ close_conn(void)
 	gdbsrv.cfd = -1;
 	gdbsrv.conn_dead = false;
 	gdb_parser_reset(&gdbsrv.parser);
-	gdbsrv.inlen = gdbsrv.inoff = 0;
+	gdbsrv.inlen = gdbsrv.inoff = gdbsrv.ahead = 0;
 	gdbsrv.deferred = false;
 	gdbsrv.noack = false;
 	pthread_mutex_lock(&gdbsrv.mtx);
@@ -587,6 +587,32 @@ close_conn(void)
 	pthread_mutex_unlock(&gdbsrv.mtx);
 }
 
+static void read_conn(void);
+
+/*
+ * Has the current debugger hung up?  Its last bytes (an ack, say) and
+ * its FIN may still be unread when the next debugger connects: read
+ * them now so that a quick reconnect is not taken for a second debugger.
+ * Bounded, so that a debugger streaming bytes cannot hold us here.
+ */
+static bool
+conn_gone(void)
+{
+	int i;
+
+	for (i = 0; i < 64 && gdbsrv.cfd >= 0 && !gdbsrv.conn_dead; i++) {
+		struct pollfd p = { .fd = gdbsrv.cfd, .events = POLLIN };
+
+		if (poll(&p, 1, 0) <= 0 ||
+		    (p.revents & (POLLIN | POLLHUP | POLLERR)) == 0)
+			break;
+		read_conn();
+	}
+	if (gdbsrv.conn_dead)
+		close_conn();
+	return gdbsrv.cfd < 0;
+}
+
 static void
 accept_conn(void)
 {
@@ -596,7 +622,7 @@ accept_conn(void)
 	fd = accept4(gdbsrv.lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
-	if (gdbsrv.cfd >= 0) {
+	if (gdbsrv.cfd >= 0 && !conn_gone()) {
 		/* one debugger at a time; the first keeps its session */
 		close(fd);
 		return;
@@ -608,7 +634,7 @@ accept_conn(void)
 	gdbsrv.detached = false;
 	gdbsrv.gsel = gdbsrv.csel = 0;
 	gdb_parser_reset(&gdbsrv.parser);
-	gdbsrv.inlen = gdbsrv.inoff = 0;
+	gdbsrv.inlen = gdbsrv.inoff = gdbsrv.ahead = 0;
 	gdbsrv.deferred = false;
 	pthread_mutex_lock(&gdbsrv.mtx);
 	gdbsrv.connected = true;
@@ -642,6 +668,32 @@ can_serve_locked(void)
 	return gdbsrv.stopped || gdbsrv.exited;
 }
 
+/* Bytes read behind a packet that waits for a stop, at most. */
+#define GDB_AHEAD_MAX	(1024 * 1024)
+
+/*
+ * A packet waits for a stop, and the parser with it: look for Ctrl-C in
+ * the bytes behind it, or a debugger that sent a packet while the vCPUs
+ * run could never stop them again.  Those bytes are parsed once the
+ * packet is served; an interrupt byte seen here is not acted on twice.
+ * gdbsrv.mtx held.
+ */
+static void
+look_ahead_locked(void)
+{
+	size_t i;
+
+	for (i = gdbsrv.ahead > gdbsrv.inoff ? gdbsrv.ahead : gdbsrv.inoff;
+	    i < gdbsrv.inlen; i++) {
+		if (gdbsrv.in[i] == 0x03 && !gdbsrv.stopped &&
+		    !gdbsrv.stopping && !gdbsrv.exited) {
+			gdbsrv.stop_sig = GDB_SIGINT;
+			stop_all_locked();
+		}
+	}
+	gdbsrv.ahead = gdbsrv.inlen;
+}
+
 /* Parse and serve what we have, until a packet must wait for a stop. */
 static void
 process_input(void)
@@ -651,8 +703,10 @@ process_input(void)
 
 	pthread_mutex_lock(&gdbsrv.mtx);
 	if (gdbsrv.deferred) {
-		if (!can_serve_locked())
+		if (!can_serve_locked()) {
+			look_ahead_locked();
 			goto out;
+		}
 		gdbsrv.deferred = false;
 		gdbs_handle_packet(gdbsrv.parser.data, gdbsrv.parser.len);
 	}
@@ -665,6 +719,8 @@ process_input(void)
 		case GDB_EV_ACK:
 			break;
 		case GDB_EV_INTERRUPT:
+			if (gdbsrv.inoff <= gdbsrv.ahead)
+				break;	/* look_ahead_locked() saw it */
 			if (!gdbsrv.stopped && !gdbsrv.stopping && !gdbsrv.exited) {
 				gdbsrv.stop_sig = GDB_SIGINT;
 				stop_all_locked();
@@ -689,6 +745,7 @@ process_input(void)
 			send_ack('+');
 			if (!can_serve_locked()) {
 				gdbsrv.deferred = true;
+				look_ahead_locked();
 				goto out;
 			}
 			gdbs_handle_packet(gdbsrv.parser.data, gdbsrv.parser.len);
@@ -697,7 +754,7 @@ process_input(void)
 	}
 out:
 	if (gdbsrv.inoff == gdbsrv.inlen)
-		gdbsrv.inoff = gdbsrv.inlen = 0;
+		gdbsrv.inoff = gdbsrv.inlen = gdbsrv.ahead = 0;
 	pthread_mutex_unlock(&gdbsrv.mtx);
 }
 
@@ -714,6 +771,8 @@ read_conn(void)
 			memmove(gdbsrv.in, gdbsrv.in + gdbsrv.inoff,
 			    gdbsrv.inlen - gdbsrv.inoff);
 			gdbsrv.inlen -= gdbsrv.inoff;
+			gdbsrv.ahead = gdbsrv.ahead > gdbsrv.inoff ?
+			    gdbsrv.ahead - gdbsrv.inoff : 0;
 			gdbsrv.inoff = 0;
 		}
 		ncap = gdbsrv.inlen + 65536;
@@ -779,9 +838,16 @@ server_thread(void *arg)
 		pfd[0] = (struct pollfd){ .fd = gdbsrv.lfd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = gdbsrv.evfd, .events = POLLIN };
 		if (gdbsrv.cfd >= 0) {
-			/* a packet waiting for a stop: only watch for hang-up */
+			/*
+			 * With a packet waiting for a stop, keep reading (for
+			 * Ctrl-C, see look_ahead_locked()) up to a bound, then
+			 * only watch for hang-up: POLLRDHUP, since a TCP
+			 * peer's FIN alone raises no POLLHUP.
+			 */
 			pfd[2] = (struct pollfd){ .fd = gdbsrv.cfd,
-			    .events = gdbsrv.deferred ? 0 : POLLIN };
+			    .events = gdbsrv.deferred &&
+			    gdbsrv.inlen - gdbsrv.inoff >= GDB_AHEAD_MAX ?
+			    POLLRDHUP : POLLIN };
 			nfd = 3;
 		}
 		if (poll(pfd, (nfds_t)nfd, -1) < 0) {
@@ -796,7 +862,7 @@ server_thread(void *arg)
 				process_input();
 		}
 		if (nfd == 3 && gdbsrv.cfd >= 0 && !gdbsrv.conn_dead &&
-		    (pfd[2].revents & (POLLIN | POLLHUP | POLLERR)))
+		    (pfd[2].revents & (POLLIN | POLLRDHUP | POLLHUP | POLLERR)))
 			read_conn();
 		if (gdbsrv.conn_dead)
 			close_conn();

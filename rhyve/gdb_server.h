@@ -102,6 +102,7 @@ struct gdb_server {
 	uint8_t		*in;		/* (s) unparsed input */
 	size_t		 inlen, inoff, incap;	/* (s) */
 	bool		 deferred;	/* (s) parser holds a packet for later */
+	size_t		 ahead;		/* (s) in[..ahead) scanned for Ctrl-C */
 	bool		 noack;		/* (s) QStartNoAckMode */
 	bool		 detached;	/* (s) D received */
 	bool		 conn_dead;	/* (s) a write failed: close it */

@@ -1,0 +1,658 @@
+/*
+ * conc_gdb.c - the debug server (rhyve/gdb.c) under concurrency, in one
+ * process: a VM whose vCPU threads run real RV64 code on the hart engine
+ * (tests/lib/runctl_harness.h's counting loop, each hart storing only to
+ * its own slot so that the guest itself has no data race), the server
+ * started with gdb_init() on a Unix socket in a temporary directory, and
+ * a minimal GDB remote-protocol client in this file driving it from the
+ * test thread: attach, single steps on random vCPUs, continue + Ctrl-C,
+ * partial continues, breakpoints set and removed around running vCPUs,
+ * detach.  After every stop the stopped vCPUs' minstret must not move.
+ *
+ * The vCPU loop is this file's, doing what rhyve/machine.c's vcpu_thread
+ * does with the debug exits (DEBUG, MTRAP, BPT, WATCH -> gdb_cpu_*).
+ * cmocka, not Criterion, so that it also runs under TSan (tests/tsan.list).
+ * gdb_init() starts a server once per process: one test group shares it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "tests/lib/runctl_harness.h"
+#include "rhyve/gdb.h"
+
+#define CHECK(cond, ...) do {					\
+	if (!(cond)) {						\
+		print_error("%s:%d: ", __FILE__, __LINE__);	\
+		print_error(__VA_ARGS__);			\
+		fail_msg(" (%s)", #cond);			\
+	}							\
+} while (0)
+
+void
+rc_fatal(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fail_msg("%s", buf);
+	abort();	/* not reached */
+}
+
+#define NCPU		4
+#define REPLY_MS	10000	/* generous: TSan and a loaded 2-core machine */
+
+/* The counting loop's three instructions (runctl_harness.c). */
+#define LOOP_ADDI	(PROG_COUNT + 0)
+#define LOOP_SD		(PROG_COUNT + 4)
+#define LOOP_J		(PROG_COUNT + 8)
+
+/* ---- a minimal RSP client ---------------------------------------------- */
+
+struct client {
+	int	 fd;
+	bool	 noack;
+	uint8_t	 in[8192];
+	size_t	 inlen;
+};
+
+static void
+cl_write(struct client *c, const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	while (len > 0) {
+		ssize_t n = send(c->fd, b, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		CHECK(n > 0, "send: %s\n", strerror(errno));
+		b += n;
+		len -= (size_t)n;
+	}
+}
+
+static void
+cl_send(struct client *c, const char *payload)
+{
+	char frame[512];
+	unsigned sum = 0;
+	int n;
+
+	for (const char *p = payload; *p != '\0'; p++)
+		sum += (uint8_t)*p;
+	n = snprintf(frame, sizeof(frame), "$%s#%02x", payload, sum & 0xff);
+	CHECK(n > 0 && (size_t)n < sizeof(frame), "packet too long\n");
+	cl_write(c, frame, (size_t)n);
+}
+
+/*
+ * The next packet's payload into out (NUL-terminated, escapes undone),
+ * acked unless no-ack mode is on.  Fails the test on a timeout, a
+ * closed connection or a bad checksum.
+ */
+static void
+cl_recv(struct client *c, char *out, size_t cap)
+{
+	int64_t deadline = rc_now_ns() + (int64_t)REPLY_MS * 1000000;
+
+	for (;;) {
+		uint8_t *s = memchr(c->in, '$', c->inlen), *h = NULL;
+
+		if (s != NULL)
+			h = memchr(s, '#', c->inlen - (size_t)(s - c->in));
+		if (h != NULL && (size_t)(h - c->in) + 3 <= c->inlen) {
+			unsigned sum = 0, want;
+			size_t o = 0, used;
+			char cs[3] = { (char)h[1], (char)h[2], '\0' };
+
+			for (uint8_t *p = s + 1; p < h; p++) {
+				sum += *p;
+				if (*p == '}' && p + 1 < h) {
+					p++;
+					sum += *p;
+					if (o + 1 < cap)
+						out[o++] = (char)(*p ^ 0x20);
+				} else if (o + 1 < cap) {
+					out[o++] = (char)*p;
+				}
+			}
+			out[o] = '\0';
+			want = (unsigned)strtoul(cs, NULL, 16);
+			CHECK((sum & 0xff) == want, "bad checksum in reply %s\n",
+			    out);
+			used = (size_t)(h - c->in) + 3;
+			memmove(c->in, c->in + used, c->inlen - used);
+			c->inlen -= used;
+			if (!c->noack)
+				cl_write(c, "+", 1);
+			return;
+		}
+		CHECK(c->inlen < sizeof(c->in), "reply too long\n");
+		int64_t left = deadline - rc_now_ns();
+		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+
+		CHECK(left > 0, "no reply within %d ms\n", REPLY_MS);
+		if (poll(&pfd, 1, (int)(left / 1000000) + 1) <= 0)
+			continue;
+		ssize_t n = recv(c->fd, c->in + c->inlen,
+		    sizeof(c->in) - c->inlen, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		CHECK(n > 0, "connection closed: %s\n",
+		    n == 0 ? "EOF" : strerror(errno));
+		c->inlen += (size_t)n;
+	}
+}
+
+/* Is a packet (not just acks) waiting or arriving within ms? */
+static bool
+cl_pending(struct client *c, int ms)
+{
+	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+
+	if (memchr(c->in, '$', c->inlen) != NULL)
+		return true;
+	while (poll(&pfd, 1, ms) > 0) {
+		ssize_t n = recv(c->fd, c->in + c->inlen,
+		    sizeof(c->in) - c->inlen, MSG_DONTWAIT);
+
+		if (n <= 0)
+			return n == 0;	/* EOF is a reply of sorts: fail */
+		c->inlen += (size_t)n;
+		if (memchr(c->in, '$', c->inlen) != NULL)
+			return true;
+	}
+	return false;
+}
+
+static void
+cl_cmd(struct client *c, const char *payload, char *out, size_t cap)
+{
+	cl_send(c, payload);
+	cl_recv(c, out, cap);
+}
+
+static void
+cl_connect(struct client *c, const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	memset(c, 0, sizeof(*c));
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CHECK(c->fd >= 0, "socket: %s\n", strerror(errno));
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	CHECK(connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == 0,
+	    "connect %s: %s\n", path, strerror(errno));
+}
+
+/* ---- the VM and its vCPU loop ------------------------------------------ */
+
+static struct {
+	struct rc	*rc;
+	char		 dir[64];
+	char		 path[96];
+	pthread_t	 threads[NCPU];
+	struct client	 cl;
+	uint64_t	 seed;
+} T;
+
+static void *
+vcpu_loop(void *arg)
+{
+	int vcpu = (int)(intptr_t)arg;
+	struct vmctx *ctx = T.rc->ctx;
+	struct vm_exit vme;
+
+	memset(&vme, 0, sizeof(vme));
+	gdb_cpu_add(vcpu);
+	for (;;) {
+		if (vm_run(ctx, vcpu, &vme) != 0)
+			return NULL;
+		switch (vme.exitcode) {
+		case VM_EXITCODE_DEBUG:
+			gdb_cpu_suspend(vcpu);
+			break;
+		case VM_EXITCODE_MTRAP:
+			gdb_cpu_mtrap(vcpu);
+			break;
+		case VM_EXITCODE_BPT:
+			gdb_cpu_breakpoint(vcpu, &vme);
+			break;
+		case VM_EXITCODE_WATCH:
+			gdb_cpu_watchpoint(vcpu, &vme);
+			break;
+		case VM_EXITCODE_SUSPENDED:
+			return NULL;
+		default:
+			break;
+		}
+	}
+}
+
+static uint32_t
+rnd(void)
+{
+	/* xorshift64: reproducible from the printed seed */
+	T.seed ^= T.seed << 13;
+	T.seed ^= T.seed >> 7;
+	T.seed ^= T.seed << 17;
+	return (uint32_t)(T.seed >> 16);
+}
+
+static void
+instrets(uint64_t *v)
+{
+	for (int i = 0; i < NCPU; i++)
+		v[i] = rc_instret(T.rc, i);
+}
+
+static uint64_t
+pc_of(int vcpu)
+{
+	uint64_t pc = 0;
+
+	CHECK(vm_get_register(T.rc->ctx, vcpu, VM_REG_PC, &pc) == 0,
+	    "pc of %d\n", vcpu);
+	return pc;
+}
+
+/* Every vCPU stopped: minstret stays put across a short wait. */
+static void
+assert_still(const char *when)
+{
+	uint64_t a[NCPU], b[NCPU];
+
+	instrets(a);
+	rc_sleep_ms(3);
+	instrets(b);
+	for (int i = 0; i < NCPU; i++)
+		CHECK(a[i] == b[i], "%s: vCPU %d moved while stopped "
+		    "(%llu -> %llu)\n", when, i, (unsigned long long)a[i],
+		    (unsigned long long)b[i]);
+}
+
+static bool
+wait_progress(int vcpu, uint64_t from, int ms)
+{
+	int64_t deadline = rc_now_ns() + (int64_t)ms * 1000000;
+
+	while (rc_now_ns() < deadline) {
+		if (rc_instret(T.rc, vcpu) > from)
+			return true;
+		rc_sleep_ms(1);
+	}
+	return false;
+}
+
+/* "T05thread:3;..." -> 3; -1 if not a stop reply of that signal. */
+static int
+stop_thread(const char *rep, int sig)
+{
+	unsigned s, tid;
+
+	if (sscanf(rep, "T%2xthread:%x;", &s, &tid) != 2 || (int)s != sig)
+		return -1;
+	return (int)tid;
+}
+
+static int
+group_setup(void **state)
+{
+	struct gdb_config gc = { .listen = T.path, .wait = false };
+	char listen[128];
+	const char *seed = getenv("CONC_GDB_SEED");
+
+	(void)state;
+	T.seed = seed != NULL ? strtoull(seed, NULL, 0) : (uint64_t)rc_now_ns();
+	if (T.seed == 0)
+		T.seed = 1;
+	print_message("conc_gdb: seed %llu (CONC_GDB_SEED)\n",
+	    (unsigned long long)T.seed);
+	snprintf(T.dir, sizeof(T.dir), "/tmp/conc_gdb.XXXXXX");
+	if (mkdtemp(T.dir) == NULL)
+		return -1;
+	snprintf(T.path, sizeof(T.path), "%s/gdb.sock", T.dir);
+	snprintf(listen, sizeof(listen), "unix:%s", T.path);
+	gc.listen = listen;
+	T.rc = rc_create(NCPU);
+	for (int i = 0; i < NCPU; i++)
+		rc_start_hart(T.rc, i, PROG_COUNT);
+	/* like machine.c: the server first, then the vCPU threads */
+	if (gdb_init(T.rc->ctx, &gc) != 0)
+		return -1;
+	for (int i = 0; i < NCPU; i++) {
+		if (vm_activate_cpu(T.rc->ctx, i) != 0)
+			return -1;
+		if (pthread_create(&T.threads[i], NULL, vcpu_loop,
+		    (void *)(intptr_t)i) != 0)
+			return -1;
+	}
+	for (int i = 0; i < NCPU; i++)
+		if (!wait_progress(i, 0, 5000))
+			return -1;
+	T.cl.fd = -1;
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	if (T.cl.fd >= 0)
+		close(T.cl.fd);
+	/* whatever state a failed test left: end the VM, wake parked vCPUs */
+	vm_suspend(T.rc->ctx, VM_SUSPEND_POWEROFF, -1, 0);
+	gdb_shutdown();
+	for (int i = 0; i < NCPU; i++)
+		pthread_join(T.threads[i], NULL);
+	/*
+	 * The server thread keeps the VM (gdbsrv.ctx) until the process
+	 * exits, as in rhyve: it stays allocated and reachable.
+	 */
+	unlink(T.path);
+	rmdir(T.dir);
+	return 0;
+}
+
+/* ---- the tests ---------------------------------------------------------- */
+
+static void
+test_attach(void **state)
+{
+	char rep[4096];
+
+	(void)state;
+	cl_connect(&T.cl, T.path);
+	cl_cmd(&T.cl, "qSupported:swbreak+;hwbreak+", rep, sizeof(rep));
+	CHECK(strstr(rep, "PacketSize=") != NULL, "qSupported: %s\n", rep);
+	cl_cmd(&T.cl, "QStartNoAckMode", rep, sizeof(rep));
+	CHECK(strcmp(rep, "OK") == 0, "QStartNoAckMode: %s\n", rep);
+	T.cl.noack = true;
+	cl_cmd(&T.cl, "?", rep, sizeof(rep));
+	CHECK(stop_thread(rep, 2) > 0, "? after attach: %s\n", rep);
+	assert_still("after attach");
+	cl_cmd(&T.cl, "qfThreadInfo", rep, sizeof(rep));
+	CHECK(strcmp(rep, "m1,2,3,4") == 0, "qfThreadInfo: %s\n", rep);
+}
+
+/* vCont;s on a random vCPU: exactly one instruction there, none elsewhere. */
+static void
+test_steps(void **state)
+{
+	char rep[256], pkt[64];
+
+	(void)state;
+	for (int round = 0; round < 300; round++) {
+		uint64_t a[NCPU], b[NCPU];
+		int v = (int)(rnd() % NCPU);
+
+		instrets(a);
+		snprintf(pkt, sizeof(pkt), round % 3 == 0 ? "vCont;s:%x;t" :
+		    "vCont;s:%x", v + 1);
+		cl_cmd(&T.cl, pkt, rep, sizeof(rep));
+		CHECK(stop_thread(rep, 5) == v + 1, "round %d: %s -> %s\n",
+		    round, pkt, rep);
+		instrets(b);
+		for (int i = 0; i < NCPU; i++)
+			CHECK(b[i] == a[i] + (i == v), "round %d: step of %d: "
+			    "vCPU %d instret %llu -> %llu\n", round, v, i,
+			    (unsigned long long)a[i], (unsigned long long)b[i]);
+	}
+	assert_still("after the steps");
+}
+
+/* Continue (all or one vCPU), Ctrl-C: T02, and nothing moves after. */
+static void
+test_cont_interrupt(void **state)
+{
+	char rep[256], pkt[64];
+	uint64_t start[NCPU], a[NCPU], b[NCPU];
+
+	(void)state;
+	instrets(start);
+	for (int round = 0; round < 100; round++) {
+		int v = -1;
+
+		instrets(a);
+		if (round % 4 == 3) {
+			v = (int)(rnd() % NCPU);
+			snprintf(pkt, sizeof(pkt), "vCont;c:%x", v + 1);
+		} else {
+			snprintf(pkt, sizeof(pkt), round % 2 ? "c" : "vCont;c");
+		}
+		cl_send(&T.cl, pkt);
+		if (rnd() % 4 != 0)
+			rc_sleep_ms((int)(rnd() % 4));
+		if (round % 10 == 0)	/* a burst of Ctrl-C: one stop */
+			cl_write(&T.cl, "\3\3\3\3\3\3\3\3", 8);
+		else
+			cl_write(&T.cl, "\3", 1);
+		cl_recv(&T.cl, rep, sizeof(rep));
+		CHECK(stop_thread(rep, 2) > 0, "round %d: %s, Ctrl-C -> %s\n",
+		    round, pkt, rep);
+		CHECK(!cl_pending(&T.cl, 0), "round %d: a second stop reply\n",
+		    round);
+		assert_still("after Ctrl-C");
+		instrets(b);
+		if (v >= 0)
+			for (int i = 0; i < NCPU; i++)
+				CHECK(i == v || b[i] == a[i], "round %d: vCont;c:%x "
+				    "ran vCPU %d\n", round, v + 1, i);
+	}
+	/* and something did run: every vCPU had its turn at least once */
+	cl_send(&T.cl, "vCont;c");
+	for (int i = 0; i < NCPU; i++)
+		CHECK(wait_progress(i, b[i], 5000), "vCPU %d never ran\n", i);
+	cl_write(&T.cl, "\3", 1);
+	cl_recv(&T.cl, rep, sizeof(rep));
+	CHECK(stop_thread(rep, 2) > 0, "final Ctrl-C -> %s\n", rep);
+	instrets(b);
+	for (int i = 0; i < NCPU; i++)
+		CHECK(b[i] > start[i], "vCPU %d: no progress over the rounds\n", i);
+}
+
+/*
+ * Breakpoints around running vCPUs.  In all-stop mode a packet sent
+ * while the vCPUs run waits for the next stop: Z0 sent during a continue
+ * is served right after the Ctrl-C's stop reply.  The next continue hits
+ * it on some vCPU (all of them loop over it); after z0, events other
+ * vCPUs queued for it are dropped and a continue runs until Ctrl-C.
+ */
+static void
+test_breakpoints(void **state)
+{
+	static const uint64_t addrs[] = { LOOP_ADDI, LOOP_SD, LOOP_J };
+	char rep[256], pkt[64];
+
+	(void)state;
+	for (int round = 0; round < 40; round++) {
+		uint64_t addr = addrs[rnd() % 3];
+		int tid;
+
+		cl_send(&T.cl, "vCont;c");
+		rc_sleep_ms((int)(rnd() % 3));
+		snprintf(pkt, sizeof(pkt), "Z0,%llx,4", (unsigned long long)addr);
+		cl_send(&T.cl, pkt);		/* waits for the stop */
+		rc_sleep_ms((int)(rnd() % 2));
+		cl_write(&T.cl, "\3", 1);
+		cl_recv(&T.cl, rep, sizeof(rep));
+		CHECK(stop_thread(rep, 2) > 0, "round %d: Ctrl-C -> %s\n",
+		    round, rep);
+		cl_recv(&T.cl, rep, sizeof(rep));
+		CHECK(strcmp(rep, "OK") == 0, "round %d: %s -> %s\n", round,
+		    pkt, rep);
+
+		for (int hits = 0; hits < 3; hits++) {
+			cl_cmd(&T.cl, "vCont;c", rep, sizeof(rep));
+			tid = stop_thread(rep, 5);
+			CHECK(tid >= 1 && tid <= NCPU && strstr(rep, "swbreak:;"),
+			    "round %d: continue over Z0 %llx -> %s\n", round,
+			    (unsigned long long)addr, rep);
+			CHECK(pc_of(tid - 1) == addr, "round %d: vCPU %d stopped "
+			    "at %llx, not at the breakpoint %llx\n", round,
+			    tid - 1, (unsigned long long)pc_of(tid - 1),
+			    (unsigned long long)addr);
+			assert_still("at a breakpoint");
+		}
+		pkt[0] = 'z';
+		cl_cmd(&T.cl, pkt, rep, sizeof(rep));
+		CHECK(strcmp(rep, "OK") == 0, "round %d: %s -> %s\n", round,
+		    pkt, rep);
+		cl_send(&T.cl, "vCont;c");
+		CHECK(!cl_pending(&T.cl, (int)(rnd() % 4)),
+		    "round %d: stopped after z0\n", round);
+		cl_write(&T.cl, "\3", 1);
+		cl_recv(&T.cl, rep, sizeof(rep));
+		CHECK(stop_thread(rep, 2) > 0, "round %d: Ctrl-C after z0 -> "
+		    "%s\n", round, rep);
+		assert_still("after z0 and Ctrl-C");
+	}
+}
+
+/* Attach with a fresh connection; every vCPU stops. */
+static void
+reattach(void)
+{
+	char rep[256];
+
+	cl_connect(&T.cl, T.path);
+	cl_cmd(&T.cl, "?", rep, sizeof(rep));
+	CHECK(stop_thread(rep, 2) > 0, "? after attach -> %s\n", rep);
+	assert_still("after attach");
+}
+
+/*
+ * A debugger that hangs up without D in the middle of things: a step in
+ * flight, a continue onto a breakpoint every vCPU is about to hit,
+ * events queued, a stop under way.  Afterwards every vCPU must run
+ * (rhyve(8): after a disconnect the VM runs, breakpoints and watchpoints
+ * are removed; one left behind would stop them all with nobody to
+ * resume them).
+ */
+static void
+test_hangups(void **state)
+{
+	char rep[256], pkt[64];
+	uint64_t a[NCPU];
+
+	(void)state;
+	close(T.cl.fd);
+	T.cl.fd = -1;
+	for (int round = 0; round < 40; round++) {
+		int v = (int)(rnd() % NCPU);
+
+		reattach();
+		switch (round % 5) {
+		case 0:		/* mid-step */
+			snprintf(pkt, sizeof(pkt), "vCont;s:%x", v + 1);
+			cl_send(&T.cl, pkt);
+			break;
+		case 1:		/* continuing onto breakpoints and a watchpoint */
+			snprintf(pkt, sizeof(pkt), "Z0,%llx,4",
+			    (unsigned long long)LOOP_SD);
+			cl_cmd(&T.cl, pkt, rep, sizeof(rep));
+			CHECK(strcmp(rep, "OK") == 0, "%s -> %s\n", pkt, rep);
+			snprintf(pkt, sizeof(pkt), "Z2,%llx,8",
+			    (unsigned long long)(SLOTS + 8 * (uint64_t)v));
+			cl_cmd(&T.cl, pkt, rep, sizeof(rep));
+			CHECK(strcmp(rep, "OK") == 0, "%s -> %s\n", pkt, rep);
+			cl_send(&T.cl, "vCont;c");
+			rc_sleep_ms((int)(rnd() % 3));
+			break;
+		case 2:		/* stopped at a breakpoint, others queued */
+			snprintf(pkt, sizeof(pkt), "Z1,%llx,4",
+			    (unsigned long long)LOOP_J);
+			cl_cmd(&T.cl, pkt, rep, sizeof(rep));
+			CHECK(strcmp(rep, "OK") == 0, "%s -> %s\n", pkt, rep);
+			cl_cmd(&T.cl, "vCont;c", rep, sizeof(rep));
+			CHECK(stop_thread(rep, 5) > 0 && strstr(rep, "hwbreak"),
+			    "continue onto Z1 -> %s\n", rep);
+			break;
+		case 3:		/* running, mid-packet */
+			cl_send(&T.cl, "vCont;c");
+			cl_write(&T.cl, "$m8000", 6);
+			break;
+		default:	/* mid-stop: Ctrl-C, gone before the reply */
+			cl_send(&T.cl, "vCont;c");
+			rc_sleep_ms((int)(rnd() % 2));
+			cl_write(&T.cl, "\3", 1);
+			break;
+		}
+		instrets(a);
+		close(T.cl.fd);
+		T.cl.fd = -1;
+		for (int i = 0; i < NCPU; i++)
+			CHECK(wait_progress(i, a[i], 5000), "round %d: vCPU %d "
+			    "does not run after the hang-up\n", round, i);
+	}
+	reattach();
+	cl_cmd(&T.cl, "QStartNoAckMode", rep, sizeof(rep));
+	T.cl.noack = true;
+	/* nothing left: z0/z1/z2 of what the vanished debuggers set fail */
+	snprintf(pkt, sizeof(pkt), "z0,%llx,4", (unsigned long long)LOOP_SD);
+	cl_cmd(&T.cl, pkt, rep, sizeof(rep));
+	CHECK(rep[0] == 'E', "%s after the hang-ups -> %s\n", pkt, rep);
+	snprintf(pkt, sizeof(pkt), "z1,%llx,4", (unsigned long long)LOOP_J);
+	cl_cmd(&T.cl, pkt, rep, sizeof(rep));
+	CHECK(rep[0] == 'E', "%s after the hang-ups -> %s\n", pkt, rep);
+}
+
+/* D: OK, the VM runs again, nothing stops it. */
+static void
+test_detach(void **state)
+{
+	char rep[256];
+	uint64_t a[NCPU];
+
+	(void)state;
+	instrets(a);
+	cl_cmd(&T.cl, "D", rep, sizeof(rep));
+	CHECK(strcmp(rep, "OK") == 0, "D -> %s\n", rep);
+	close(T.cl.fd);
+	T.cl.fd = -1;
+	for (int i = 0; i < NCPU; i++)
+		CHECK(wait_progress(i, a[i], 5000), "vCPU %d did not run after "
+		    "the detach\n", i);
+	/* a new debugger gets every vCPU stopped again, then hangs up */
+	cl_connect(&T.cl, T.path);
+	cl_cmd(&T.cl, "?", rep, sizeof(rep));
+	CHECK(stop_thread(rep, 2) > 0, "? after reattach -> %s\n", rep);
+	assert_still("after reattach");
+	instrets(a);
+	close(T.cl.fd);
+	T.cl.fd = -1;
+	for (int i = 0; i < NCPU; i++)
+		CHECK(wait_progress(i, a[i], 5000), "vCPU %d did not run after "
+		    "the hang-up\n", i);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_attach),
+		cmocka_unit_test(test_steps),
+		cmocka_unit_test(test_cont_interrupt),
+		cmocka_unit_test(test_breakpoints),
+		cmocka_unit_test(test_hangups),
+		cmocka_unit_test(test_detach),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
