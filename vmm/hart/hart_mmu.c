@@ -59,7 +59,8 @@ hart_ram_ptr(struct hart *h, uint64_t pa, uint64_t len)
 /*
  * Translate 'va' for an access of kind 'acc'.  Returns 0 with *pa set, or
  * MEM_EXC(cause) with h->fault_tval = va.  Without side_effects (the
- * debugger's view) the A/D bits are neither checked nor set.
+ * debugger's view) the A/D bits are neither checked nor set, and S-mode
+ * data accesses reach user pages whatever SUM says.
  */
 int
 hart_translate(struct hart *h, uint64_t va, int acc, uint64_t *pa,
@@ -108,8 +109,13 @@ walk:
 	/* Permissions. */
 	if (priv == PRV_U && !(pte & PTE_U))
 		goto page_fault;
-	if (priv == PRV_S && (pte & PTE_U) &&
-	    (acc == ACC_FETCH || !(h->mstatus & MSTATUS_SUM)))
+	/*
+	 * The debugger (no side effects) reads and writes user pages from
+	 * S-mode as if SUM were set, as QEMU's gdbstub does: a kernel
+	 * stopped at a system call must show the user's buffer.
+	 */
+	if (priv == PRV_S && (pte & PTE_U) && (acc == ACC_FETCH ||
+	    (!(h->mstatus & MSTATUS_SUM) && side_effects)))
 		goto page_fault;
 	switch (acc) {
 	case ACC_FETCH:
