@@ -42,6 +42,19 @@ struct parse_state {
 	bool		 bios_given;
 };
 
+/*
+ * Messages quote what the user typed; a control character there (a
+ * newline in an argument) must not break the one-line promise of
+ * options.h, nor put escape sequences on the user's terminal.
+ */
+static void
+one_line(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
 static int
 fail(struct parse_state *ps, const char *fmt, ...)
 {
@@ -50,6 +63,8 @@ fail(struct parse_state *ps, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(ps->err, ps->errlen, fmt, ap);
 	va_end(ap);
+	if (ps->errlen > 0)
+		one_line(ps->err);
 	return -1;
 }
 
@@ -64,6 +79,7 @@ warnf(struct parse_state *ps, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	one_line(buf);
 	ps->warn(buf);
 }
 
