@@ -96,8 +96,5 @@ void	virtio_blk_fini(void);
  * Status write of 0); images stay open and locked, writes flushed.
  */
 void	virtio_blk_reset(void);
-/* virtio_mmio.c: one transport to reset state (its mutex taken). */
-struct virtio_mmio;
-void	virtio_mmio_reset(struct virtio_mmio *vm);
 
 #endif

@@ -329,3 +329,22 @@ goldfish_rtc_fini(void)
 	rtc.alarm_running = false;
 	pthread_mutex_unlock(&rtc.mtx);
 }
+
+/*
+ * Machine reset: the alarm is cancelled and the interrupt disabled and
+ * cleared (QEMU's goldfish_rtc_reset); the time the guest set is kept,
+ * as a battery-backed clock keeps it across a reboot.
+ */
+void
+goldfish_rtc_reset(void)
+{
+	if (!rtc.running)
+		return;
+	pthread_mutex_lock(&rtc.mtx);
+	rtc_clear_alarm();
+	rtc.alarm_next = 0;
+	rtc.time_high = 0;
+	rtc.irq_pending = rtc.irq_enabled = false;
+	rtc_update_irq();
+	pthread_mutex_unlock(&rtc.mtx);
+}

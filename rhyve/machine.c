@@ -18,15 +18,27 @@
  * Shutdown: whoever ends the machine (a vCPU seeing VM_EXITCODE_SUSPENDED,
  * machine_request_exit() from any thread) sets 'stop' and wakes the main
  * thread; the main thread makes every vCPU leave vm_run() with
- * vm_suspend(), joins the threads and finalises the devices.  A guest
- * reset rebuilds the whole machine (a new VM, images reloaded), since the
- * vmm has no request that takes a suspended VM back to reset state
- * (bhyve's VM_REINIT).
+ * vm_suspend(), joins the threads and finalises the devices.
+ *
+ * Reboot (guest reset: sifive_test 0x7777, SBI SRST), as bhyve does it:
+ * the same VM is reset in place with vm_reinit() (VM_REINIT), so the
+ * debug server, which holds the VM, keeps working across it.  Each vCPU
+ * thread that sees VM_EXITCODE_SUSPENDED with how RESET parks (outside
+ * vm_run(), as vm_reinit() requires) instead of ending; once every
+ * thread is parked or held by the debugger (also outside vm_run(); it
+ * stays held in the new boot) the main thread re-initialises the VM,
+ * copies the images back into RAM (firmware, kernel, initrd, device tree
+ * and fw_dynamic info, kept in memory since the first boot: after it the
+ * sandbox may forbid opening files), resets the devices (disks stay open
+ * and locked, the console stays), starts the harts as at first boot and
+ * lets the threads go on.  With -no-reboot a reset ends rhyve with
+ * status 0.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,11 +64,13 @@
 #define BUILTIN_KERNEL_ADDR	(VIRT_DRAM_BASE + 2 * MiB)
 /* How long shutdown waits for a vCPU thread held by the debug server. */
 #define JOIN_TIMEOUT_SEC	5
+/* How often a reboot retries vm_reinit() while a vCPU leaves vm_run(). */
+#define REINIT_TRIES		5000	/* of 1 ms */
 
 /*
  * The running machine.  Legend: (m) under mach.mtx, (b) main thread only
  * while booting and tearing down (vCPU threads start after and are joined
- * before it changes).
+ * before it changes), (a) atomic.
  */
 static struct machine {
 	pthread_mutex_t	 mtx;
@@ -68,6 +82,18 @@ static struct machine {
 	int		 how;		/* (m) guest's VM_SUSPEND_* that ended it */
 	uint32_t	 code;		/* (m) HALT code */
 	bool		 sbi;		/* (b) built-in SBI answers ecalls */
+	bool		 no_reboot;	/* (b) -no-reboot: a reset ends rhyve */
+	/*
+	 * Reboots.  generation counts vm_reinit() calls (bumped with the
+	 * call, both under mtx, so that a vCPU thread can tell an exit of
+	 * the boot it read the count in from a stale one); rebooting is
+	 * true from then until the harts are started again.
+	 */
+	atomic_uint	 generation;	/* (a, written under m) */
+	bool		 rebooting;	/* (m) */
+	int		 parked;	/* (m) vCPU threads parked for a reboot */
+	int		 held;		/* (m) vCPU threads inside a gdb_cpu_* hook */
+	bool		 quit;		/* (m) parked vCPU threads must end */
 	bool		 gdb_started;	/* (b) gdb_init() done (once per process) */
 } mach = {
 	.mtx = PTHREAD_MUTEX_INITIALIZER,
@@ -81,11 +107,20 @@ struct region {
 };
 #define MAX_REGIONS	5
 
+/* A loaded region as it was at first boot, copied back at each reboot. */
+struct image_copy {
+	uint64_t	 gpa;
+	size_t		 len;
+	void		*data;
+};
+
 struct boot {
 	struct vmctx	*ctx;
 	struct guest_ram ram;
 	struct region	 regions[MAX_REGIONS];
 	int		 nregions;
+	struct image_copy images[MAX_REGIONS];
+	int		 nimages;
 	uint64_t	 start_pc;	/* where the harts start */
 	int		 start_priv;
 	uint64_t	 kernel_entry;	/* 0: no kernel */
@@ -132,16 +167,56 @@ machine_request_exit(int status)
 	pthread_mutex_unlock(&mach.mtx);
 }
 
-/* A vCPU saw its VM suspended by the guest (or by us). */
-static void
-machine_guest_stopped(int how, uint32_t code)
+/*
+ * A vCPU saw its VM suspended by the guest (or by us) in a vm_run() it
+ * entered after reading the reboot generation 'gen'.  Returns true if
+ * the thread is to call vm_run() again: the exit was from before a
+ * reboot that happened meanwhile (look again), or this was a guest
+ * reset and the reboot is done.  False: the thread ends.
+ *
+ * For a reset the thread parks here, outside vm_run() as vm_reinit()
+ * requires, until the main thread has rebooted the VM or rhyve ends.
+ */
+static bool
+vcpu_suspended(int how, uint32_t code, unsigned gen)
 {
+	bool go_on;
+
 	pthread_mutex_lock(&mach.mtx);
+	if (atomic_load(&mach.generation) != gen) {
+		pthread_mutex_unlock(&mach.mtx);
+		return true;
+	}
 	if (!mach.stop) {
 		mach.stop = true;
 		mach.how = how;
 		mach.code = code;
 	}
+	pthread_cond_broadcast(&mach.cv);
+	if (how != VM_SUSPEND_RESET || mach.no_reboot) {
+		pthread_mutex_unlock(&mach.mtx);
+		return false;
+	}
+	mach.parked++;
+	while ((atomic_load(&mach.generation) == gen || mach.rebooting) &&
+	    !mach.quit)
+		pthread_cond_wait(&mach.cv, &mach.mtx);
+	mach.parked--;
+	go_on = !mach.quit;
+	pthread_mutex_unlock(&mach.mtx);
+	return go_on;
+}
+
+/*
+ * Around the debug server's hooks, which may park the thread for as long
+ * as the debugger holds the vCPU: the thread is outside vm_run() then,
+ * which is all a reboot needs of it (see machine_reboot()).
+ */
+static void
+vcpu_held(int delta)
+{
+	pthread_mutex_lock(&mach.mtx);
+	mach.held += delta;
 	pthread_cond_broadcast(&mach.cv);
 	pthread_mutex_unlock(&mach.mtx);
 }
@@ -376,6 +451,50 @@ out:
 	return error;
 }
 
+/*
+ * Keep a copy of every loaded region (images, device tree, fw_dynamic
+ * info) as first boot left it, so a reboot needs no file: QEMU reloads
+ * its ROM blobs on reset in the same way.
+ */
+static int
+images_save(struct boot *b)
+{
+	for (int i = 0; i < b->nregions; i++) {
+		const struct region *r = &b->regions[i];
+		struct image_copy *c = &b->images[b->nimages];
+
+		c->gpa = r->start;
+		c->len = (size_t)(r->end - r->start);
+		c->data = malloc(c->len > 0 ? c->len : 1);
+		if (c->data == NULL) {
+			fprintf(stderr, "rhyve: out of memory keeping %s for "
+			    "reboots\n", r->what);
+			return -1;
+		}
+		memcpy(c->data, b->ram.host + (c->gpa - b->ram.base), c->len);
+		b->nimages++;
+	}
+	return 0;
+}
+
+static void
+images_restore(struct boot *b)
+{
+	for (int i = 0; i < b->nimages; i++) {
+		const struct image_copy *c = &b->images[i];
+
+		memcpy(b->ram.host + (c->gpa - b->ram.base), c->data, c->len);
+	}
+}
+
+static void
+images_free(struct boot *b)
+{
+	for (int i = 0; i < b->nimages; i++)
+		free(b->images[i].data);
+	b->nimages = 0;
+}
+
 /* ---- devices -------------------------------------------------------------- */
 
 /*
@@ -446,6 +565,15 @@ devices_fini(void)
 	mmio_unregister_all();
 }
 
+/* Guest reset: every device back to its reset state; files stay open. */
+static void
+devices_reset(void)
+{
+	uart_device_reset();
+	goldfish_rtc_reset();
+	virtio_blk_reset();
+}
+
 static int
 devices_init(const struct rhyve_options *o, struct vmctx *ctx)
 {
@@ -467,14 +595,16 @@ fail:
 
 /* ---- harts ------------------------------------------------------------------ */
 
+/*
+ * Start the harts as the boot mode wants them; at first boot and after
+ * each vm_reinit(), which leaves every hart stopped in reset state.
+ */
 static int
-harts_init(const struct rhyve_options *o, struct boot *b)
+harts_start(const struct rhyve_options *o, struct boot *b)
 {
 	int n = o->ncpus;
 
 	for (int i = 0; i < n; i++) {
-		if (vm_activate_cpu(b->ctx, i) != 0)
-			goto fail;
 		/* Built-in SBI: only the boot hart runs; HSM starts the rest. */
 		if (o->boot == BOOT_BUILTIN && i != 0)
 			continue;
@@ -489,9 +619,23 @@ harts_init(const struct rhyve_options *o, struct boot *b)
 		return -1;
 	return 0;
 fail:
-	fprintf(stderr, "rhyve: cannot set up the vCPUs: %s\n",
+	fprintf(stderr, "rhyve: cannot set up the vCPUs: %s\r\n",
 	    strerror(errno));
 	return -1;
+}
+
+/* Once per VM: every vCPU takes part in run control from the start. */
+static int
+harts_init(const struct rhyve_options *o, struct boot *b)
+{
+	for (int i = 0; i < o->ncpus; i++) {
+		if (vm_activate_cpu(b->ctx, i) != 0) {
+			fprintf(stderr, "rhyve: cannot set up the vCPUs: %s\n",
+			    strerror(errno));
+			return -1;
+		}
+	}
+	return harts_start(o, b);
 }
 
 struct vcpu_arg {
@@ -513,8 +657,12 @@ vcpu_thread(void *argp)
 	snprintf(name, sizeof(name), "vcpu %d", vcpu);
 	pthread_setname_np(pthread_self(), name);
 	memset(&vme, 0, sizeof(vme));
+	vcpu_held(1);
 	gdb_cpu_add(vcpu);
+	vcpu_held(-1);
 	for (;;) {
+		unsigned gen = atomic_load(&mach.generation);
+
 		if (vm_run(ctx, vcpu, &vme) != 0) {
 			fprintf(stderr, "rhyve: vCPU %d: vm_run: %s\r\n", vcpu,
 			    strerror(errno));
@@ -535,21 +683,32 @@ vcpu_thread(void *argp)
 			}
 			break;
 		case VM_EXITCODE_DEBUG:
+			vcpu_held(1);
 			gdb_cpu_suspend(vcpu);
+			vcpu_held(-1);
 			break;
 		case VM_EXITCODE_MTRAP:
+			vcpu_held(1);
 			gdb_cpu_mtrap(vcpu);
+			vcpu_held(-1);
 			break;
 		case VM_EXITCODE_BPT:
+			vcpu_held(1);
 			gdb_cpu_breakpoint(vcpu, &vme);
+			vcpu_held(-1);
 			break;
 		case VM_EXITCODE_WATCH:
+			vcpu_held(1);
 			gdb_cpu_watchpoint(vcpu, &vme);
+			vcpu_held(-1);
 			break;
 		case VM_EXITCODE_SUSPENDED:
-			machine_guest_stopped(vme.u.suspended.how,
-			    vme.u.suspended.code);
-			return NULL;
+			if (!vcpu_suspended(vme.u.suspended.how,
+			    vme.u.suspended.code, gen))
+				return NULL;
+			/* Nothing of an old exit is pending any more. */
+			memset(&vme, 0, sizeof(vme));
+			break;
 		default:
 			break;
 		}
@@ -613,9 +772,13 @@ threads_join(struct boot *b)
 	return all;
 }
 
-/* ---- one boot --------------------------------------------------------------- */
+/* ---- running, rebooting ------------------------------------------------------ */
 
-/* Wait until this boot ends; the status, or BOOT_REBOOT in *reboot. */
+/*
+ * Wait until the guest or the host ends the current boot.  Returns the
+ * exit status, or sets *reboot for a guest reset to reboot from; *guest
+ * says the guest ended it (for the debugger's W/X reply).
+ */
 static int
 wait_for_stop(const struct rhyve_options *o, bool *reboot, bool *guest)
 {
@@ -646,21 +809,96 @@ wait_for_stop(const struct rhyve_options *o, bool *reboot, bool *guest)
 			break;
 		}
 	}
-	/* Whatever ended it, make every vCPU leave vm_run(). */
+	/*
+	 * Whatever ended it, make every vCPU leave vm_run() (for a reset
+	 * the guest's suspend already does, and this one is refused).
+	 */
 	if (mach.ctx != NULL)
 		(void)vm_suspend(mach.ctx, VM_SUSPEND_POWEROFF, -1, 0);
 	pthread_mutex_unlock(&mach.mtx);
 	return status;
 }
 
+/*
+ * Reboot the VM in place after a guest reset.  Returns 0 when the vCPU
+ * threads run the new boot, or -1 when rhyve must end instead, with the
+ * status in *status (a host exit request that came meanwhile, or a
+ * failure).
+ *
+ * vm_reinit() wants every vCPU thread out of vm_run().  Each one that
+ * saw the reset parks in vcpu_suspended(); one the debugger holds sits
+ * in a gdb_cpu_* hook (it must not be waited for: the debugger may be
+ * waiting for the parked ones to stop).  A thread that leaves a hook
+ * meanwhile may be back in vm_run() for a moment (it sees the suspend
+ * and parks, or, after vm_reinit(), a stopped hart): vm_reinit() then
+ * says EBUSY and is tried again.
+ */
 static int
-boot_once(const struct rhyve_options *o, bool *reboot)
+machine_reboot(const struct rhyve_options *o, struct boot *b, int *status)
+{
+	struct timespec pause = { 0, 1000000 };	/* 1 ms */
+	int tries = 0;
+
+	pthread_mutex_lock(&mach.mtx);
+	while (mach.parked + mach.held < b->nthreads && !mach.host_exit)
+		pthread_cond_wait(&mach.cv, &mach.mtx);
+	for (;;) {
+		if (mach.host_exit) {
+			*status = mach.host_status;
+			goto fail_locked;
+		}
+		/* With mtx held, so generation moves with it (see mach). */
+		if (vm_reinit(b->ctx) == 0)
+			break;
+		if (errno != EBUSY || ++tries > REINIT_TRIES) {
+			fprintf(stderr, "rhyve: guest reset: cannot reinitialise "
+			    "the VM: %s\r\n", strerror(errno));
+			*status = 1;
+			goto fail_locked;
+		}
+		pthread_mutex_unlock(&mach.mtx);
+		nanosleep(&pause, NULL);
+		pthread_mutex_lock(&mach.mtx);
+	}
+	atomic_fetch_add(&mach.generation, 1);
+	mach.rebooting = true;
+	pthread_mutex_unlock(&mach.mtx);
+
+	images_restore(b);
+	devices_reset();
+	if (harts_start(o, b) != 0) {
+		*status = 1;
+		pthread_mutex_lock(&mach.mtx);
+		goto fail_locked;
+	}
+
+	pthread_mutex_lock(&mach.mtx);
+	mach.rebooting = false;
+	mach.how = VM_SUSPEND_NONE;
+	/* A host exit request that vm_reinit() may have undone. */
+	if (mach.host_exit)
+		(void)vm_suspend(b->ctx, VM_SUSPEND_POWEROFF, -1, 0);
+	else
+		mach.stop = false;
+	pthread_cond_broadcast(&mach.cv);
+	pthread_mutex_unlock(&mach.mtx);
+	return 0;
+
+fail_locked:
+	/* Whatever state it is in, no vCPU may stay in vm_run(). */
+	(void)vm_suspend(b->ctx, VM_SUSPEND_POWEROFF, -1, 0);
+	pthread_mutex_unlock(&mach.mtx);
+	return -1;
+}
+
+static int
+boot_once(const struct rhyve_options *o)
 {
 	struct boot b = { .ctx = NULL };
 	bool dumped = false, guest = false, devices = false, all_joined = true;
+	bool reboot;
 	int status = 1;
 
-	*reboot = false;
 	b.ctx = vm_open_new(o->ncpus, o->ram_size);
 	if (b.ctx == NULL) {
 		fprintf(stderr, "rhyve: cannot create the VM (%d vCPUs, "
@@ -681,7 +919,11 @@ boot_once(const struct rhyve_options *o, bool *reboot)
 		status = 0;
 		goto out;
 	}
+	/* Reboots copy the images back from here: no file access then. */
+	if (!o->no_reboot && images_save(&b) != 0)
+		goto out;
 	mach.sbi = o->boot == BOOT_BUILTIN;
+	mach.no_reboot = o->no_reboot;
 	if (harts_init(o, &b) != 0)
 		goto out;
 	if (devices_init(o, b.ctx) != 0)
@@ -700,8 +942,8 @@ boot_once(const struct rhyve_options *o, bool *reboot)
 	}
 	/*
 	 * Set-up is over (images, devices, disks, console, debug server and
-	 * their threads): confine the process.  A reboot comes back here;
-	 * the filter then stays as it is (rhyve(8) SANDBOX).
+	 * their threads): confine the process.  Reboots happen in place
+	 * below and open nothing.
 	 */
 	if (sandbox_enter(o) != 0)
 		goto out;
@@ -716,7 +958,16 @@ boot_once(const struct rhyve_options *o, bool *reboot)
 
 	if (threads_start(&b, o->ncpus) != 0)
 		machine_request_exit(1);
-	status = wait_for_stop(o, reboot, &guest);
+	for (;;) {
+		status = wait_for_stop(o, &reboot, &guest);
+		if (!reboot || machine_reboot(o, &b, &status) != 0)
+			break;
+	}
+	/* Threads parked for a reboot that will not come end now. */
+	pthread_mutex_lock(&mach.mtx);
+	mach.quit = true;
+	pthread_cond_broadcast(&mach.cv);
+	pthread_mutex_unlock(&mach.mtx);
 	if (guest)
 		gdb_vm_exited(status);
 	else if (mach.gdb_started)
@@ -729,12 +980,12 @@ boot_once(const struct rhyve_options *o, bool *reboot)
 out:
 	if (devices)
 		devices_fini();
+	images_free(&b);
 	free(b.threads);
 	free(b.joined);
 	/*
-	 * The debug server keeps using the VM it was started with until the
-	 * process exits, so that one stays; so does one a vCPU thread may
-	 * still be inside.
+	 * The debug server keeps using the VM until the process exits, so
+	 * that one stays; so does one a vCPU thread may still be inside.
 	 */
 	if (all_joined && !mach.gdb_started)
 		vm_close(b.ctx);
@@ -744,25 +995,7 @@ out:
 int
 machine_run(const struct rhyve_options *o)
 {
-	bool reboot;
-	int status;
-
 	if (signals_init() != 0)
 		return 1;
-	for (;;) {
-		status = boot_once(o, &reboot);
-		if (!reboot)
-			break;
-		if (mach.gdb_started) {
-			/*
-			 * The debug server holds the VM it was started with;
-			 * rebuilding it under the debugger is not supported.
-			 */
-			fprintf(stderr, "rhyve: guest reset: rebooting with "
-			    "the debug server is not supported, exiting\r\n");
-			status = 0;
-			break;
-		}
-	}
-	return status;
+	return boot_once(o);
 }

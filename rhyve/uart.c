@@ -427,3 +427,25 @@ uart_fini(void)
 	console_set_listener(NULL, NULL);
 	uart.active = false;
 }
+
+/*
+ * Machine reset: registers back to their reset values, as at init; the
+ * console and the window stay.  The line is lowered if it was high.
+ * Input still queued in the console is picked up as the guest reads.
+ */
+void
+uart_device_reset(void)
+{
+	int level;
+
+	if (!uart.active)
+		return;
+	pthread_mutex_lock(&uart.mtx);
+	level = uart.irq_level;
+	uart_reset(&uart);
+	if (level != 0)
+		(void)vm_irq_set(uart.ctx, uart.irq, 0);
+	uart_rx_refill(&uart);
+	uart_update_irq(&uart);
+	pthread_mutex_unlock(&uart.mtx);
+}

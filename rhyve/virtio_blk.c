@@ -477,3 +477,26 @@ virtio_blk_fini(void)
 		b->active = false;
 	}
 }
+
+/*
+ * Machine reset: every disk's transport goes back to its reset state.
+ * The image stays open and locked (no other process may take it between
+ * two boots) and what the guest wrote is flushed, as at a FLUSH.
+ */
+void
+virtio_blk_reset(void)
+{
+	struct blk *b;
+
+	for (int i = 0; i < VIRT_VIRTIO_COUNT; i++) {
+		b = &blks[i];
+		if (!b->active)
+			continue;
+		pthread_mutex_lock(&b->vm.mtx);
+		if (b->fd >= 0 && !b->readonly && fdatasync(b->fd) != 0)
+			fprintf(stderr, "rhyve: %s: fdatasync: %s\r\n",
+			    b->path, strerror(errno));
+		pthread_mutex_unlock(&b->vm.mtx);
+		virtio_mmio_reset(&b->vm);
+	}
+}

@@ -628,3 +628,16 @@ virtio_mmio_fini(struct virtio_mmio *vm)
 	 * and the machine unregisters every window after the vCPUs stop.
 	 */
 }
+
+/*
+ * Machine reset: the same as the driver writing 0 to Status (queues,
+ * features, interrupt status; the device model's reset hook runs).
+ */
+void
+virtio_mmio_reset(struct virtio_mmio *vm)
+{
+	pthread_mutex_lock(&vm->mtx);
+	if (vm->queues != NULL)
+		virtio_reset(vm);
+	pthread_mutex_unlock(&vm->mtx);
+}

@@ -181,6 +181,8 @@ int	virtio_mmio_init(struct virtio_mmio *vm, struct vmctx *ctx,
 /* Free what init allocated (the window stays registered until the machine
  * unregisters all). */
 void	virtio_mmio_fini(struct virtio_mmio *vm);
+/* Guest reset: the transport to reset state (its mutex taken). */
+void	virtio_mmio_reset(struct virtio_mmio *vm);
 
 /* Did the driver accept feature 'bit'?  (m) */
 bool	virtio_has_feature(const struct virtio_mmio *vm, int bit);

@@ -37,6 +37,16 @@ aclint_destroy(struct aclint *a)
 	free(a);
 }
 
+void
+aclint_reset(struct aclint *a)
+{
+	for (int h = 0; h < a->ncpus; h++) {
+		vmm_set_mip_ext(a->vm, h, MIP_MSIP, false);
+		vmm_set_mtimecmp(a->vm, h, 0);
+	}
+	vmm_set_mtime(a->vm, 0);
+}
+
 /* Read-modify-write of a 32-bit half of a 64-bit register. */
 static uint64_t
 merge(uint64_t old, uint64_t off, int size, uint64_t val)

@@ -9,6 +9,7 @@
  */
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "plic.h"
 #include "vmm.h"
@@ -66,6 +67,23 @@ plic_destroy(struct plic *p)
 	free(p->threshold);
 	free(p->out);
 	free(p);
+}
+
+void
+plic_reset(struct plic *p)
+{
+	pthread_mutex_lock(&p->mtx);
+	memset(p->prio, 0, sizeof(p->prio));
+	memset(p->claimed, 0, sizeof(p->claimed));
+	memcpy(p->pending, p->level, sizeof(p->pending));
+	memset(p->enable, 0, sizeof(*p->enable) * (size_t)p->nctx);
+	memset(p->threshold, 0, sizeof(*p->threshold) * (size_t)p->nctx);
+	for (int ctx = 0; ctx < p->nctx; ctx++) {
+		p->out[ctx] = false;
+		vmm_set_mip_ext(p->vm, ctx / 2, (ctx & 1) ? MIP_SEIP : MIP_MEIP,
+		    false);
+	}
+	pthread_mutex_unlock(&p->mtx);
 }
 
 static bool

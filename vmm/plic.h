@@ -16,6 +16,14 @@ struct plic;
 
 struct plic *plic_create(struct vm *vm, int ncpus);
 void	plic_destroy(struct plic *p);
+/*
+ * Device reset (vm_reinit): priorities, enables and thresholds to 0,
+ * nothing claimed, MEIP/SEIP driven low.  The input lines keep their
+ * level (they belong to the devices, which userland resets and which
+ * lower them); a line that is still high stays pending, as its gateway
+ * would pend it again, but no source has a priority yet.
+ */
+void	plic_reset(struct plic *p);
 /* One access in the window; VMM_MMIO_DONE or VMM_MMIO_FAULT. */
 int	plic_mmio(struct plic *p, uint64_t off, int size, bool write,
 	    uint64_t *val);

@@ -8,7 +8,9 @@
  *    returns VM_EXITCODE_DEBUG; the check sits before entry, after every
  *    kick the engine honours, and before (and while) sleeping in WFI;
  *  - vm_suspend_cpu()/vm_resume_cpu() add and remove vCPUs, kicking them
- *    so a running one leaves the engine promptly and a sleeping one wakes.
+ *    so a running one leaves the engine promptly and a sleeping one wakes;
+ *  - vm_reinit() takes a suspended VM back to power-on state in place
+ *    (bhyve's VM_REINIT), for a guest reset.
  *
  * vCPU states follow bhyve: IDLE, FROZEN (another thread is touching its
  * state), RUNNING (inside the engine), SLEEPING (WFI or a stopped hart).
@@ -47,6 +49,7 @@ struct vcpu {
 	atomic_int	 state;		/* (a, written under v) enum vcpu_state */
 	int		 frozen_from;	/* (v) state to restore on thaw */
 	bool		 in_wfi;	/* (v) */
+	bool		 in_run;	/* (v) the owner thread is inside vm_run() */
 	atomic_uint	 kick;		/* (a) see struct hart_env */
 	_Atomic uint64_t mip_ext;	/* (a) */
 	_Atomic uint64_t mtimecmp;	/* (a) */
@@ -424,6 +427,76 @@ vm_suspend(struct vm *vm, int how, int source, uint32_t code)
 	return 0;
 }
 
+/*
+ * Back to power-on state, in place (see vmm_kern.h for the contract).
+ * Every vCPU is frozen for the whole reset: a freezer (the debug server
+ * reading registers) is waited out, and a thread that enters vm_run()
+ * meanwhile blocks on the freeze and finds the new state afterwards.
+ * Whether a thread is inside vm_run() is looked at only once all are
+ * frozen, so the answer cannot change before the reset is done.
+ */
+int
+vm_reinit(struct vm *vm)
+{
+	int i, error = 0;
+
+	if (atomic_load(&vm->suspend) == VM_SUSPEND_NONE)
+		return EBUSY;
+	for (i = 0; i < vm->ncpus; i++)
+		vcpu_freeze(&vm->vcpus[i]);
+	for (i = 0; i < vm->ncpus && error == 0; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		pthread_mutex_lock(&v->mtx);
+		if (v->in_run)
+			error = EBUSY;
+		pthread_mutex_unlock(&v->mtx);
+	}
+	if (error != 0)
+		goto thaw;
+
+	for (i = 0; i < vm->ncpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		/*
+		 * The owner's (o) fields too: its thread is outside vm_run()
+		 * and cannot come back in while the vCPU is frozen.
+		 * ops->reset keeps the hart's copy of the breakpoint and
+		 * watchpoint lists and flushes its TLB and decoded code.
+		 */
+		vm->ops->reset(v->hart, VM_RAM_BASE);
+		vm->ops->flush_tlb(v->hart);
+		vm->ops->invalidate_code(v->hart, 0, 0);
+		pthread_mutex_lock(&v->mtx);
+		v->pending = 0;
+		v->in_wfi = false;
+		pthread_mutex_unlock(&v->mtx);
+		v->skip_bp = v->skip_watch = false;
+		v->skip_pc = 0;
+		atomic_store(&v->fence, 0);
+		atomic_store(&v->debug_dirty, true);
+		cpuset_clr_atomic(i, &vm->started_cpus);
+	}
+	/* The lines into the harts: MSIP and mtimecmp, then MEIP/SEIP. */
+	aclint_reset(vm->aclint);
+	plic_reset(vm->plic);
+	for (i = 0; i < vm->ncpus; i++)
+		atomic_store(&vm->vcpus[i].mip_ext, 0);
+	/*
+	 * Last, so that any vCPU that looked before the reset still saw
+	 * the VM suspended.
+	 */
+	atomic_store(&vm->suspend_source, -1);
+	atomic_store(&vm->suspend_code, 0);
+	atomic_store(&vm->suspend, VM_SUSPEND_NONE);
+thaw:
+	for (i = 0; i < vm->ncpus; i++) {
+		vcpu_thaw(&vm->vcpus[i]);
+		vcpu_notify(&vm->vcpus[i]);
+	}
+	return error;
+}
+
 /* ---- guest-level hart state ------------------------------------------------ */
 
 int
@@ -569,16 +642,37 @@ vcpu_sleep(struct vcpu *v, bool wfi)
 	pthread_mutex_unlock(&v->mtx);
 }
 
+static int vcpu_run_loop(struct vcpu *v, struct vm_exit *vme);
+
 int
 vm_run(struct vcpu *v, struct vm_exit *vme)
+{
+	int error;
+
+	if (!cpuset_isset(v->vcpuid, &v->vm->active_cpus))
+		return EINVAL;
+	/*
+	 * in_run is set before a freeze is waited out, so vm_reinit()
+	 * (which freezes every vCPU, then looks at in_run) sees a thread
+	 * that came in meanwhile.
+	 */
+	pthread_mutex_lock(&v->mtx);
+	v->in_run = true;
+	pthread_mutex_unlock(&v->mtx);
+	error = vcpu_run_loop(v, vme);
+	pthread_mutex_lock(&v->mtx);
+	v->in_run = false;
+	pthread_mutex_unlock(&v->mtx);
+	return error;
+}
+
+static int
+vcpu_run_loop(struct vcpu *v, struct vm_exit *vme)
 {
 	struct vm *vm = v->vm;
 	const struct hart_ops *ops = vm->ops;
 	struct hart_run_ctl ctl;
 	int pending, r;
-
-	if (!cpuset_isset(v->vcpuid, &vm->active_cpus))
-		return EINVAL;
 
 	/* Retire the instruction behind the last exit (MMIO, ECALL). */
 	pthread_mutex_lock(&v->mtx);

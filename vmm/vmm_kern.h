@@ -60,6 +60,30 @@ void	vm_started_cpus(struct vm *vm, cpuset_t *out);
 int	vm_suspend(struct vm *vm, int how, int source, uint32_t code);
 
 /*
+ * Take a suspended VM back to power-on state in place (bhyve's
+ * vm_reinit, for a guest reset).  The VM must be suspended (EBUSY
+ * otherwise) and no vCPU's thread may be inside vm_run(): each has
+ * either returned VM_EXITCODE_SUSPENDED or is parked by userland
+ * outside vm_run() (e.g. by the debug server); EBUSY otherwise, and
+ * nothing is changed.  (bhyve asks the same: every active vCPU has left
+ * vm_run() for the suspend.)  Other threads may keep using the VM: each
+ * vCPU is frozen during the reset, so a register read waits, and a
+ * thread that calls vm_run() meanwhile finds the reset VM.
+ *
+ * Reset: the suspend is cleared; every hart gets its power-on reset
+ * (M-mode, pc = VM_RAM_BASE, TLB and decoded code flushed); no hart is
+ * started (started_cpus empty: userland starts them with vm_hart_start
+ * as at first boot); pending MMIO/ECALL completions are dropped;
+ * interrupt lines (mip_ext) low; ACLINT (msip, mtimecmp, mtime = 0:
+ * virtual time restarts from 0 as the ACLINT spec resets MTIME) and
+ * PLIC reset.  Kept: active_cpus, debug_cpus (a debugger holding vCPUs
+ * keeps holding them: they exit VM_EXITCODE_DEBUG at their next
+ * vm_run), capabilities, breakpoints and watchpoints, and guest RAM
+ * (not cleared, as QEMU does not; userland reloads its images).
+ */
+int	vm_reinit(struct vm *vm);
+
+/*
  * Guest-level hart state (SBI HSM, reset).  A hart that is not started
  * sleeps inside vm_run() and is distinct from "debugged".
  * vm_hart_start: the hart must be stopped (EALREADY if started); sets pc,

@@ -34,6 +34,7 @@ static const size_t vmmdev_argsize[IOCNUM_MAX] = {
 	[IOCNUM_INVALIDATE_CODE] = sizeof(struct vm_code_range),
 	[IOCNUM_RAISE_SSIP]	 = sizeof(struct vm_ssip),
 	[IOCNUM_REMOTE_FENCE]	 = sizeof(struct vm_remote_fence),
+	[IOCNUM_REINIT]		 = sizeof(struct vm_reinit),
 };
 
 int
@@ -242,6 +243,13 @@ vmmdev_ioctl(struct vm *vm, unsigned long cmd, void *arg)
 		    (f->what & ~(VM_FENCE_TLB | VM_FENCE_I)) != 0)
 			return EINVAL;
 		return vm_remote_fence(vm, f->vcpuid, f->what);
+	}
+	case IOCNUM_REINIT: {
+		struct vm_reinit *ri = arg;
+
+		if (ri->flags != 0)
+			return EINVAL;
+		return vm_reinit(vm);
 	}
 	}
 	return ENOTTY;

@@ -113,6 +113,15 @@ struct vm_code_range {
 	uint64_t	len;	/* 0: all */
 };
 
+/*
+ * VM_REINIT: a suspended VM back to power-on state in place, for a guest
+ * reset (vm_reinit in vmm_kern.h says what is reset and what is kept).
+ * EBUSY unless the VM is suspended and no vCPU thread is inside vm_run().
+ */
+struct vm_reinit {
+	int	flags;	/* none defined: must be 0 */
+};
+
 enum {
 	IOCNUM_RUN = 1,
 	IOCNUM_SUSPEND_CPU,
@@ -134,6 +143,7 @@ enum {
 	IOCNUM_RAISE_SSIP,
 	IOCNUM_ACTIVATE_CPU,
 	IOCNUM_REMOTE_FENCE,
+	IOCNUM_REINIT,
 	IOCNUM_MAX
 };
 
@@ -161,6 +171,7 @@ enum {
 #define VM_RAISE_SSIP		VMIOC(IOCNUM_RAISE_SSIP, struct vm_ssip)
 #define VM_ACTIVATE_CPU		VMIOC(IOCNUM_ACTIVATE_CPU, struct vm_activate_cpu)
 #define VM_REMOTE_FENCE		VMIOC(IOCNUM_REMOTE_FENCE, struct vm_remote_fence)
+#define VM_REINIT		VMIOC(IOCNUM_REINIT, struct vm_reinit)
 
 /*
  * The "device": the only symbols the vmm exports (everything else in the

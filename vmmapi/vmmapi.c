@@ -136,6 +136,14 @@ vm_suspend(struct vmctx *ctx, int how, int source, uint32_t code)
 }
 
 int
+vm_reinit(struct vmctx *ctx)
+{
+	struct vm_reinit ri = { .flags = 0 };
+
+	return vm_ioctl(ctx, VM_REINIT, &ri);
+}
+
+int
 vm_set_capability(struct vmctx *ctx, int vcpu, int cap, int val)
 {
 	struct vm_capability c = { .cpuid = vcpu, .captype = cap, .capval = val };

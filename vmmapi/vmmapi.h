@@ -34,6 +34,13 @@ int	vm_active_cpus(struct vmctx *ctx, cpuset_t *cpus);
 int	vm_debug_cpus(struct vmctx *ctx, cpuset_t *cpus);
 int	vm_started_cpus(struct vmctx *ctx, cpuset_t *cpus);
 int	vm_suspend(struct vmctx *ctx, int how, int source, uint32_t code);
+/*
+ * A suspended VM back to power-on state (guest reset): -1/EBUSY unless
+ * it is suspended and no thread is inside vm_run() for it.  Harts are
+ * left stopped for vm_hart_start(); RAM, breakpoints, watchpoints and
+ * the debugged set are kept.  See VM_REINIT in vmm_dev.h.
+ */
+int	vm_reinit(struct vmctx *ctx);
 
 int	vm_set_capability(struct vmctx *ctx, int vcpu, int cap, int val);
 int	vm_get_capability(struct vmctx *ctx, int vcpu, int cap, int *val);
