@@ -48,6 +48,7 @@ struct vcpu {
 	pthread_cond_t	 cv;		/* state changes and wakeups */
 	atomic_int	 state;		/* (a, written under v) enum vcpu_state */
 	int		 frozen_from;	/* (v) state to restore on thaw */
+	int		 freezers;	/* (v) threads waiting in vcpu_freeze() */
 	bool		 in_wfi;	/* (v) */
 	bool		 in_run;	/* (v) the owner thread is inside vm_run() */
 	atomic_uint	 kick;		/* (a) see struct hart_env */
@@ -163,11 +164,18 @@ vcpu_notify(struct vcpu *v)
 	}
 }
 
-/* Owner thread, v->mtx held: wait out a freeze, then take 'newstate'. */
+/*
+ * Owner thread, v->mtx held: wait out a freeze, then take 'newstate'.
+ * Before going back into the engine it also lets a thread waiting to
+ * freeze the vCPU have its turn: a busy vCPU leaving on a kick would
+ * otherwise re-take RUNNING before the waiter got the mutex, and a
+ * register read could starve for seconds (bench/runctl_stress found it).
+ */
 static void
 vcpu_set_state_locked(struct vcpu *v, int newstate)
 {
-	while (atomic_load(&v->state) == VCPU_FROZEN)
+	while (atomic_load(&v->state) == VCPU_FROZEN ||
+	    (newstate == VCPU_RUNNING && v->freezers > 0))
 		pthread_cond_wait(&v->cv, &v->mtx);
 	atomic_store(&v->state, newstate);
 }
@@ -180,6 +188,7 @@ static void
 vcpu_freeze(struct vcpu *v)
 {
 	pthread_mutex_lock(&v->mtx);
+	v->freezers++;
 	for (;;) {
 		int s = atomic_load(&v->state);
 		if (s == VCPU_IDLE || s == VCPU_SLEEPING)
@@ -188,6 +197,7 @@ vcpu_freeze(struct vcpu *v)
 			atomic_store(&v->kick, 1);
 		pthread_cond_wait(&v->cv, &v->mtx);
 	}
+	v->freezers--;
 	v->frozen_from = atomic_load(&v->state);
 	atomic_store(&v->state, VCPU_FROZEN);
 	pthread_mutex_unlock(&v->mtx);

@@ -77,6 +77,33 @@ start_all_counting(void)
 	return rc;
 }
 
+/*
+ * Reading a register of a busy vCPU freezes it: the reader kicks it and
+ * waits for it to leave the engine.  The reader must get its turn even
+ * though the vCPU's thread would re-enter at once (no starvation).
+ */
+static void
+register_reads_of_busy_vcpus_do_not_starve(void **state)
+{
+	(void)state;
+	struct rc *rc = start_all_counting();
+	int64_t worst = 0;
+
+	for (int round = 0; round < 100; round++) {
+		for (int i = 0; i < NCPU; i++) {
+			int64_t t0 = rc_now_ns(), dt;
+
+			(void)rc_instret(rc, i);
+			dt = rc_now_ns() - t0;
+			if (dt > worst)
+				worst = dt;
+		}
+	}
+	CHECK(worst < (int64_t)STOP_BOUND_MS * 1000000,
+	    "a register read of a busy vCPU waited %lld ms", (long long)(worst / 1000000));
+	rc_destroy(rc);
+}
+
 static void
 debugged_vcpu_retires_nothing_then_resumes(void **state)
 {
@@ -366,6 +393,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(debugged_vcpu_retires_nothing_then_resumes),
+		cmocka_unit_test(register_reads_of_busy_vcpus_do_not_starve),
 		cmocka_unit_test(suspend_all_stops_running_and_wfi_vcpus_promptly),
 		cmocka_unit_test(resume_one_leaves_the_others_stopped),
 		cmocka_unit_test(resume_all_never_starts_a_hart_the_guest_did_not_start),
