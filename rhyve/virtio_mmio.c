@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/fence.h"
 #include "mem.h"
 #include "virt.h"
 #include "virtio_mmio.h"
@@ -325,7 +326,7 @@ vq_getchain(struct virtio_mmio *vm, struct vqueue *vq, struct vq_chain *c)
 		 * driver that read the old avail_event skipped its notify,
 		 * and we must then see its new index (2.7.10).
 		 */
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		host_fence();
 	}
 	return 1;
 }
@@ -355,7 +356,7 @@ vq_endchains(struct virtio_mmio *vm, struct vqueue *vq)
 	if (!vq->ready)
 		return;
 	/* Our used->idx store before the driver's flags / used_event. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	host_fence();
 	new = vq->used_idx;
 	old = vq->signalled_used;
 	if (virtio_has_feature(vm, VIRTIO_F_EVENT_IDX)) {

@@ -6,26 +6,12 @@
  */
 #include <string.h>
 
+#include "lib/fence.h"
+
 #include "hart.h"
 #include "hart_exec.h"
 #include "hart_insn.h"
 #include "hart_rvc.h"
-
-/*
- * FENCE: a full host fence.  TSan does not model fences, so under it a
- * sequentially consistent RMW stands in (same ordering for our purposes).
- */
-static inline void
-hart_fence(void)
-{
-#if defined(__SANITIZE_THREAD__)
-	static int dummy;
-
-	__atomic_fetch_add(&dummy, 0, __ATOMIC_SEQ_CST);
-#else
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-#endif
-}
 
 static inline int64_t
 sx32(uint64_t v)
@@ -546,7 +532,7 @@ exec_one(struct hart *h, uint32_t insn)
 	case 0x0f:	/* FENCE, FENCE.I */
 		if (((insn >> 12) & 7) > 1)
 			return illegal(h, raw);
-		hart_fence();
+		host_fence();
 		if ((insn >> 12) & 7)
 			dcache_flush(h);
 		break;
