@@ -37,11 +37,9 @@
  *   - signals: rt_sigprocmask, rt_sigtimedwait (the sigwait thread),
  *     rt_sigreturn, restart_syscall;
  *   - getrandom; exit_group.
- * Conditional members are described in sandbox.h.  Path-taking calls
- * cannot be restricted by path (the path is a pointer), only by flags:
- * an open for a reboot may read any file the user can read, and write
- * (never create or truncate) only if a writable disk exists.  -no-reboot
- * or the debug server give the strict filter, with no open at all.
+ * Conditional members are described in sandbox.h.  Nothing is opened
+ * after set-up, not even for a guest reset (machine.c keeps the images in
+ * memory and reuses the VM, its disks and descriptors).
  *
  * Sanitizer builds (ASan, UBSan, TSan): their runtimes make calls of their
  * own (LeakSanitizer stops the world at exit with ptrace from a cloned
@@ -51,7 +49,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/fs.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -232,8 +229,6 @@ add_rules(struct rules *r, const struct rhyve_options *o)
 {
 	const int open_mask = O_ACCMODE | O_CREAT | O_TRUNC | O_EXCL |
 	    O_APPEND | O_PATH | __O_TMPFILE;
-	bool rebuild = !o->no_reboot && o->gdb_listen == NULL;
-	bool writable = false;
 
 	for (size_t i = 0; i < sizeof(always) / sizeof(always[0]); i++)
 		allow(r, always[i]);
@@ -272,24 +267,11 @@ add_rules(struct rules *r, const struct rhyve_options *o)
 		allow_if(r, "unlinkat", SCMP_A2(SCMP_CMP_EQ, 0));
 	}
 
-	/*
-	 * A guest reset runs boot_once() again: images reopened read-only,
-	 * disks reopened (read-write ones too) and locked, the RTC's timerfd
-	 * and the eventfds recreated.  Never O_CREAT, O_TRUNC or O_APPEND.
-	 */
-	if (rebuild) {
-		for (int i = 0; i < o->ndisks; i++)
-			writable |= !o->disks[i].readonly;
-		allow_if(r, "openat", SCMP_A2(SCMP_CMP_MASKED_EQ, open_mask,
-		    O_RDONLY));
-		if (writable)
-			allow_if(r, "openat", SCMP_A2(SCMP_CMP_MASKED_EQ,
-			    open_mask, O_RDWR));
-		allow(r, "eventfd2");
-		allow(r, "timerfd_create");
-		allow_if(r, "fcntl", SCMP_A1(SCMP_CMP_EQ, F_OFD_SETLK));
-		allow_if(r, "ioctl", SCMP_A1(SCMP_CMP_EQ, BLKGETSIZE64));
-	} else if (!SANITIZED) {
+	if (SANITIZED) {
+		for (size_t i = 0; i < sizeof(san_extra) / sizeof(san_extra[0]);
+		    i++)
+			allow(r, san_extra[i]);
+	} else {
 		/*
 		 * glibc reads a few files on its own, e.g. malloc
 		 * /proc/sys/vm/overcommit_memory the first time it trims a
@@ -299,12 +281,6 @@ add_rules(struct rules *r, const struct rhyve_options *o)
 		 */
 		rule(r, SCMP_ACT_ERRNO(EACCES), "openat", 1,
 		    &SCMP_A2(SCMP_CMP_MASKED_EQ, open_mask, O_RDONLY));
-	}
-
-	if (SANITIZED) {
-		for (size_t i = 0; i < sizeof(san_extra) / sizeof(san_extra[0]);
-		    i++)
-			allow(r, san_extra[i]);
 	}
 }
 

@@ -21,20 +21,15 @@
  * a call outside the list started.  Threads created later must be plain
  * pthreads (clone with CLONE_THREAD).
  *
- * What stays allowed depends on 'o':
- *   - a guest reset rebuilds the machine (no -no-reboot, no debug
- *     server): read-only opens (images), read-write opens when a disk is
- *     writable, and the calls devices_init makes (eventfd2, timerfd,
- *     the OFD lock and BLKGETSIZE64) stay allowed; otherwise no file can
- *     be opened: a read-only open fails with EACCES (glibc reads /proc
- *     files on its own and copes), any other traps;
- *   - unlink only with a Unix-socket debug server (its socket at exit).
+ * No file can be opened afterwards (a guest reset reuses the VM, its
+ * disks and descriptors): a read-only open fails with EACCES (glibc reads
+ * /proc files on its own and copes), any other traps.  What depends on
+ * 'o': unlink only with a Unix-socket debug server (its socket at exit).
  *
  * A forbidden call ends the process: one line "rhyve: sandbox: forbidden
  * system call N (name)" on stderr, exit status SANDBOX_EXIT_STATUS.
  *
- * Returns 0 (also when o->no_sandbox, or when already confined: a reboot
- * calls it again), or -1 with a message printed if the filter cannot be
+ * Returns 0 (also when o->no_sandbox, or when already confined), or -1 with a message printed if the filter cannot be
  * built or loaded; the caller must then not run the guest.
  */
 int	sandbox_enter(const struct rhyve_options *o);

@@ -11,9 +11,9 @@
 #      socket debug server: gdb attaches, steps, continues, detaches;
 #      SIGTERM ends rhyve (status 143) and the socket is removed at exit
 #      (unlink, allowed for a Unix socket only);
-#   3. without a debug server, a guest reset at the U-Boot prompt rebuilds
-#      the machine under the filter (images and a writable virtio disk
-#      reopened and locked again), then poweroff: status 0;
+#   3. a guest reset at the U-Boot prompt reboots under the filter (no
+#      file reopened; the writable virtio disk stays open and locked),
+#      U-Boot finds the disk again, then poweroff: status 0;
 #   4. --no-sandbox: "Seccomp: 0".
 # That forbidden calls are refused is tests/unit/sandbox.c.
 #
@@ -199,9 +199,8 @@ if grep -qi 'sandbox' "$out"; then
 	grep -i sandbox "$out"
 fi
 
-# ---- 3. a guest reset rebuilds the machine inside the sandbox -----------
-# No debug server: the reboot reopens the firmware, U-Boot and a writable
-# disk (read-write, locked again) under the filter's reboot rules.
+# ---- 3. a guest reset reboots inside the sandbox -------------------------
+# The reboot reuses the VM and the open disk; the images come from memory.
 img=$dir/disk.img
 out=$dir/reset.log
 truncate -s 1M "$img"
