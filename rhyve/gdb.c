@@ -307,6 +307,27 @@ gdb_cpu_watchpoint(int vcpu, struct vm_exit *vme)
 	report_event(vcpu, EV_WATCH, vme->pc, vme);
 }
 
+bool
+gdb_cpu_exit(int vcpu, struct vm_exit *vme)
+{
+	switch (vme->exitcode) {
+	case VM_EXITCODE_DEBUG:
+		gdb_cpu_suspend(vcpu);
+		return true;
+	case VM_EXITCODE_MTRAP:
+		gdb_cpu_mtrap(vcpu);
+		return true;
+	case VM_EXITCODE_BPT:
+		gdb_cpu_breakpoint(vcpu, vme);
+		return true;
+	case VM_EXITCODE_WATCH:
+		gdb_cpu_watchpoint(vcpu, vme);
+		return true;
+	default:
+		return false;
+	}
+}
+
 void
 gdb_vm_exited(int status)
 {

@@ -39,6 +39,12 @@ void	gdb_cpu_breakpoint(int vcpu, struct vm_exit *vme);
 /* VM_EXITCODE_WATCH. */
 void	gdb_cpu_watchpoint(int vcpu, struct vm_exit *vme);
 /*
+ * The vCPU loop's one call for the debug exits: DEBUG, MTRAP, BPT and
+ * WATCH go to the hook above that serves them (which may park the thread);
+ * false for any other exit, which the caller handles.
+ */
+bool	gdb_cpu_exit(int vcpu, struct vm_exit *vme);
+/*
  * The guest powered off or failed: report W/X to an attached debugger
  * (waiting briefly for it to read the reply) before rhyve exits.
  */

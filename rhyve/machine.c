@@ -683,23 +683,11 @@ vcpu_thread(void *argp)
 			}
 			break;
 		case VM_EXITCODE_DEBUG:
-			vcpu_held(1);
-			gdb_cpu_suspend(vcpu);
-			vcpu_held(-1);
-			break;
 		case VM_EXITCODE_MTRAP:
-			vcpu_held(1);
-			gdb_cpu_mtrap(vcpu);
-			vcpu_held(-1);
-			break;
 		case VM_EXITCODE_BPT:
-			vcpu_held(1);
-			gdb_cpu_breakpoint(vcpu, &vme);
-			vcpu_held(-1);
-			break;
 		case VM_EXITCODE_WATCH:
 			vcpu_held(1);
-			gdb_cpu_watchpoint(vcpu, &vme);
+			(void)gdb_cpu_exit(vcpu, &vme);
 			vcpu_held(-1);
 			break;
 		case VM_EXITCODE_SUSPENDED:

@@ -81,19 +81,9 @@ vcpu_thread(void *arg)
 			usleep(1000);
 			continue;
 		}
+		if (gdb_cpu_exit(id, &vme))
+			continue;
 		switch (vme.exitcode) {
-		case VM_EXITCODE_DEBUG:
-			gdb_cpu_suspend(id);
-			break;
-		case VM_EXITCODE_MTRAP:
-			gdb_cpu_mtrap(id);
-			break;
-		case VM_EXITCODE_BPT:
-			gdb_cpu_breakpoint(id, &vme);
-			break;
-		case VM_EXITCODE_WATCH:
-			gdb_cpu_watchpoint(id, &vme);
-			break;
 		case VM_EXITCODE_MMIO:
 			vme.u.mmio.fault = true;
 			break;

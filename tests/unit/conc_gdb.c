@@ -10,7 +10,7 @@
  * detach.  After every stop the stopped vCPUs' minstret must not move.
  *
  * The vCPU loop is this file's, doing what rhyve/machine.c's vcpu_thread
- * does with the debug exits (DEBUG, MTRAP, BPT, WATCH -> gdb_cpu_*).
+ * does with the debug exits (DEBUG, MTRAP, BPT, WATCH -> gdb_cpu_exit()).
  * cmocka, not Criterion, so that it also runs under TSan (tests/tsan.list).
  * gdb_init() starts a server once per process: one test group shares it.
  */
@@ -224,24 +224,9 @@ vcpu_loop(void *arg)
 	for (;;) {
 		if (vm_run(ctx, vcpu, &vme) != 0)
 			return NULL;
-		switch (vme.exitcode) {
-		case VM_EXITCODE_DEBUG:
-			gdb_cpu_suspend(vcpu);
-			break;
-		case VM_EXITCODE_MTRAP:
-			gdb_cpu_mtrap(vcpu);
-			break;
-		case VM_EXITCODE_BPT:
-			gdb_cpu_breakpoint(vcpu, &vme);
-			break;
-		case VM_EXITCODE_WATCH:
-			gdb_cpu_watchpoint(vcpu, &vme);
-			break;
-		case VM_EXITCODE_SUSPENDED:
+		if (vme.exitcode == VM_EXITCODE_SUSPENDED)
 			return NULL;
-		default:
-			break;
-		}
+		(void)gdb_cpu_exit(vcpu, &vme);
 	}
 }
 
