@@ -525,6 +525,7 @@ gdbs_resume_locked(const enum gdb_act *acts)
 		gdbs_send_reply();
 		return;
 	}
+	gdbsrv.waiting = false;
 	gdbsrv.stopped = false;
 	gdbsrv.reply_owed = true;
 	gdbsrv.step_vcpu = -1;
@@ -557,9 +558,9 @@ gdbs_resume_locked(const enum gdb_act *acts)
 	pthread_cond_broadcast(&gdbsrv.park_cv);
 }
 
-/* Forget breakpoints, watchpoints, events; let everything run. gdbsrv.mtx held. */
-void
-gdbs_release_all_locked(void)
+/* Remove every breakpoint and watchpoint the debugger set.  gdbsrv.mtx held. */
+static void
+forget_points_locked(void)
 {
 	int i;
 
@@ -570,6 +571,16 @@ gdbs_release_all_locked(void)
 		vm_set_watchpoint(gdbsrv.ctx, gdbsrv.wps[i].addr, gdbsrv.wps[i].len,
 		    gdbsrv.wps[i].type, false);
 	gdbsrv.nwps = 0;
+}
+
+/* Forget breakpoints, watchpoints, events; let everything run. gdbsrv.mtx held. */
+void
+gdbs_release_all_locked(void)
+{
+	int i;
+
+	forget_points_locked();
+	gdbsrv.waiting = false;
 	for (i = 0; i < gdbsrv.ncpus; i++) {
 		struct gdb_vcpu *v = &gdbsrv.v[i];
 
@@ -601,9 +612,18 @@ close_conn(void)
 	gdbsrv.noack = false;
 	pthread_mutex_lock(&gdbsrv.mtx);
 	gdbsrv.connected = false;
-	/* like bhyve: a debugger that goes away lets the guest run */
-	if (!gdbsrv.detached && !gdbsrv.shutdown)
-		gdbs_release_all_locked();
+	/*
+	 * Like bhyve, a debugger that goes away lets the guest run, with
+	 * its breakpoints gone.  In wait mode (-S) nothing runs before a
+	 * debugger has said so: a connection that never resumed anything
+	 * (a script probing the port, say) leaves the vCPUs waiting.
+	 */
+	if (!gdbsrv.detached && !gdbsrv.shutdown) {
+		if (gdbsrv.waiting)
+			forget_points_locked();
+		else
+			gdbs_release_all_locked();
+	}
 	pthread_cond_broadcast(&gdbsrv.exit_cv);
 	pthread_mutex_unlock(&gdbsrv.mtx);
 }
@@ -1045,6 +1065,7 @@ gdb_init(struct vmctx *ctx, const struct gdb_config *cfg)
 		/* nothing runs before the debugger says so */
 		for (i = 0; i < gdbsrv.ncpus; i++)
 			gdbsrv.v[i].hold = true;
+		gdbsrv.waiting = true;
 		gdbsrv.stopping = true;
 		vm_suspend_cpu(ctx, -1);
 		notify_server();

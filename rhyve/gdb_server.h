@@ -85,6 +85,8 @@ struct gdb_server {
 	int		 last_vcpu;	/* (g) vCPU of the last stop reply */
 	int		 step_vcpu;	/* (g) vCPU stepped by the last resume */
 	bool		 connected;	/* (g) */
+	bool		 waiting;	/* (g) wait mode, and no debugger has
+					   resumed anything yet */
 	bool		 shutdown;	/* (g) rhyve is exiting: park no more */
 	bool		 exited;	/* (g) guest gone: report W */
 	int		 exit_status;	/* (g) */

@@ -15,7 +15,10 @@ and watchpoint it set is removed.
   (g) garbage, bad checksums, oversized and truncated packets, Ctrl-C
       floods while running and while stopped;
   (h) SIGTERM with a debugger attached and the vCPUs stopped: exit
-      within seconds with status 128+15, Unix socket removed.
+      within seconds with status 128+15, Unix socket removed;
+  (i) wait mode (-S): hang-ups of debuggers that resumed nothing (a
+      port probe) leave every vCPU waiting, their breakpoints removed;
+      after a resume, a hang-up lets the guest run.
 
 Progress of the guest (smp_debug.elf: harts 0-2 count in counters[])
 is judged from two attaches separated by a sleep: each attach stops the
@@ -447,7 +450,37 @@ def sigterm():
             os.unlink(path)
 
 
+# ---- (i) wait mode: only a resume lets the guest run ----------------------
+
+def wait_mode():
+    vm = common.Rhyve(wait=True)
+    try:
+        t = Target(vm)
+        # a port probe (connect, hang up) and a debugger that looks and
+        # hangs up without resuming anything
+        t.connect().close()
+        r, rep = attach(t)
+        ck("(i) -S: attach finds everything stopped", rep.startswith(b"T"), rep)
+        ck("(i) -S: Z0 set", r.cmd("Z0,%x,2" % S["shared_fn"]) == b"OK")
+        r.close()
+        time.sleep(0.3)
+        r, _ = attach(t)
+        c = counters(r)
+        ck("(i) -S: nothing ran after hang-ups that resumed nothing",
+           c == [0, 0, 0], str(c))
+        ck("(i) -S: the vanished debugger's breakpoint is gone",
+           r.cmd("z0,%x,2" % S["shared_fn"]).startswith(b"E"))
+        rep = r.cmd("vCont;s:1")
+        ck("(i) -S: a step runs", rep.startswith(b"T05"), rep)
+        r.close()
+        # once a debugger has resumed, a hang-up lets the guest run
+        guest_runs(t, "(i) -S: after a resume, a hang-up lets the guest run")
+    finally:
+        vm.stop()
+
+
 def main():
+    wait_mode()
     vm = common.Rhyve(wait=False)
     try:
         t = Target(vm)
