@@ -29,29 +29,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "tests/lib/cmocka_check.h"
 #include "tests/lib/runctl_harness.h"
 #include "rhyve/gdb.h"
 
-#define CHECK(cond, ...) do {					\
-	if (!(cond)) {						\
-		print_error("%s:%d: ", __FILE__, __LINE__);	\
-		print_error(__VA_ARGS__);			\
-		fail_msg(" (%s)", #cond);			\
-	}							\
-} while (0)
-
-void
-rc_fatal(const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fail_msg("%s", buf);
-	abort();	/* not reached */
-}
 
 #define NCPU		4
 #define REPLY_MS	10000	/* generous: TSan and a loaded 2-core machine */
