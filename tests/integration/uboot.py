@@ -4,7 +4,7 @@
 # qemu-riscv64 in M-mode), driven at the U-Boot prompt through the
 # console on a pipe, as a user would type.
 #
-# Boots, each -M virt -smp 4 -m 256M -nographic:
+# Boots, each -M virt -smp 4 (unless said) -m 256M -nographic:
 #   jump     -bios fw_jump.bin -kernel smode/u-boot.bin: OpenSBI sees 4
 #            harts; at "=>" `version`, `cpu list` (4 CPUs), `sbi`
 #            (OpenSBI underneath), `coninfo`; `poweroff` ends it with 0
@@ -26,6 +26,12 @@
 #            on a version 2 transport (force-legacy=false): reads work,
 #            `virtio write` fails with an error; `poweroff` ends it with
 #            0 and the image is unchanged
+#   reboot   -smp 2 -bios fw_jump.bin -kernel smode/u-boot.bin with a
+#            writable virtio-blk disk and NO -no-reboot: `reset` at "=>"
+#            reboots the machine in place (OpenSBI's banner and U-Boot's
+#            prompt come a second time, the process stays), then
+#            `virtio scan` + `virtio info` find the disk again (2048 x
+#            512) and `poweroff` ends it with 0
 # One line per check: "ok NAME" or "FAIL NAME: why".
 #
 # Validating the expectations: RHYVE=qemu-system-riscv64 runs the same
@@ -84,12 +90,12 @@ class Failed(Exception):
 class Guest:
 	"""$RHYVE with the console on pipes; stderr goes to a file."""
 
-	def __init__(self, name, args, tmp):
+	def __init__(self, name, args, tmp, smp=4):
 		self.name = name
 		self.errpath = os.path.join(tmp, name + '.stderr')
 		self.err = open(self.errpath, 'wb')
-		self.argv = [RHYVE, '-M', 'virt', '-smp', '4', '-m', '256M',
-		    '-nographic'] + args
+		self.argv = [RHYVE, '-M', 'virt', '-smp', str(smp),
+		    '-m', '256M', '-nographic'] + args
 		self.p = subprocess.Popen(self.argv, stdin=subprocess.PIPE,
 		    stdout=subprocess.PIPE, stderr=self.err,
 		    start_new_session=True)
@@ -229,9 +235,9 @@ def md_bytes(out):
 	return first, bytes(data)
 
 
-def run(name, args, tmp, body):
+def run(name, args, tmp, body, smp=4):
 	"""Boot with 'args', run 'body(g)' at the prompt, clean up."""
-	g = Guest(name, args, tmp)
+	g = Guest(name, args, tmp, smp)
 	try:
 		try:
 			g.boot()
@@ -375,6 +381,30 @@ def t_builtin(g, disk):
 	check('builtin/ro-host-image', ok, 'the read-only image changed')
 
 
+def t_reboot(g):
+	# The whole machine restarts: firmware first, then U-Boot again.
+	g.send('reset\r')
+	try:
+		g.expect(r'OpenSBI v\d', BOOT_TMO)
+		g.boot()
+	except Failed as e:
+		check('reboot/second-prompt', False, '%s; exit status %r, '
+		    'stderr: %r' % (e, g.p.poll(), g.stderr()[-300:]))
+		return
+	check('reboot/second-prompt', g.p.poll() is None and
+	    len(re.findall(r'^U-Boot 20\d\d', g.out, re.M)) == 2,
+	    'expected two U-Boot banners in one process, got %r' % g.out[-600:])
+	check('reboot/two-harts', re.findall(r'Platform HART Count\s*: (\d+)',
+	    g.out) == ['2', '2'], 'OpenSBI did not see 2 harts twice')
+	out = g.cmd('virtio scan')
+	out += g.cmd('virtio info')
+	check('reboot/disk-again', re.search(r'Device 0: .*Block Device', out)
+	    and re.search(r'Capacity: .*\(%d x 512\)' % SECTORS, out),
+	    'expected device 0 of %d x 512 after the reset, got %r' %
+	    (SECTORS, out))
+	ends_with(g, 'reboot/poweroff', 'poweroff')
+
+
 def on_signal(signum, frame):
 	# run()'s finally kills the machine on the way out.
 	raise SystemExit(128 + signum)
@@ -413,6 +443,12 @@ def main():
 		    '-drive', 'file=%s,format=raw,if=none,id=ro,readonly=on' %
 		    rodisk, '-device', 'virtio-blk-device,drive=ro'], tmp,
 		    lambda g: t_builtin(g, rodisk))
+		rwdisk = os.path.join(tmp, 'rw.img')
+		make_disk(rwdisk)
+		run('reboot', ['-bios', FW_JUMP, '-kernel', UB_SMODE,
+		    '-drive', 'file=%s,format=raw,if=none,id=rw' % rwdisk,
+		    '-device', 'virtio-blk-device,drive=rw'], tmp, t_reboot,
+		    smp=2)
 	finally:
 		shutil.rmtree(tmp, ignore_errors=True)
 	print('uboot.py: %s' % ('%d failed' % failures if failures else
