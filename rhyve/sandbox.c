@@ -64,17 +64,6 @@
 #include "devices.h"
 #include "sandbox.h"
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SANITIZED	1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define SANITIZED	1
-#endif
-#endif
-#ifndef SANITIZED
-#define SANITIZED	0
-#endif
-
 /* Names for the SIGSYS message, resolved before entering (no malloc then). */
 #define NAMES_MAX	1024
 
@@ -267,7 +256,7 @@ add_rules(struct rules *r, const struct rhyve_options *o)
 		allow_if(r, "unlinkat", SCMP_A2(SCMP_CMP_EQ, 0));
 	}
 
-	if (SANITIZED) {
+	if (SANDBOX_SANITIZED) {
 		for (size_t i = 0; i < sizeof(san_extra) / sizeof(san_extra[0]);
 		    i++)
 			allow(r, san_extra[i]);

@@ -10,6 +10,21 @@
 
 #include "options.h"
 
+/*
+ * Sanitizer builds (ASan, TSan: for testing) let the filter allow their
+ * runtimes' own calls too (LeakSanitizer's ptrace, /proc reads).
+ */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANDBOX_SANITIZED	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SANDBOX_SANITIZED	1
+#endif
+#endif
+#ifndef SANDBOX_SANITIZED
+#define SANDBOX_SANITIZED	0
+#endif
+
 /* Exit status of a process killed for a forbidden system call. */
 #define SANDBOX_EXIT_STATUS	70	/* EX_SOFTWARE */
 

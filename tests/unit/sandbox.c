@@ -31,17 +31,6 @@
 
 #include "rhyve/sandbox.h"
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SANITIZED	1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define SANITIZED	1
-#endif
-#endif
-#ifndef SANITIZED
-#define SANITIZED	0
-#endif
-
 
 /* Child exit codes of the bodies; SANDBOX_EXIT_STATUS means trapped. */
 #define BODY_OK		0
@@ -75,7 +64,7 @@ TestSuite(sandbox, .init = mk_tmpdir, .fini = rm_tmpdir, .timeout = 30);
 
 /* A skipped test does not run the suite's fini: clean up first. */
 #define SKIP_IF_SANITIZED() do {					\
-	if (SANITIZED) {						\
+	if (SANDBOX_SANITIZED) {						\
 		rm_tmpdir();						\
 		cr_skip_test("sanitizer builds allow this call");	\
 	}								\
