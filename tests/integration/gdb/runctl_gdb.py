@@ -4,9 +4,7 @@ Started by tests/integration/gdb_runctl.py, which passes the port in
 RHYVE_GDB_PORT.  Prints ok/FAIL lines and a RESULT line.
 """
 import os
-import signal
 import sys
-import threading
 import time
 
 import gdb
@@ -14,47 +12,20 @@ import gdb
 sys.dont_write_bytecode = True     # no __pycache__ in the tree
 sys.path.insert(0, os.environ["RHYVE_GDB_LIB"])
 from common import Checker  # noqa: E402
+from ingdb import attach, cur, ev, interrupt_after, run, sym, threads  # noqa: E402
 
 C = Checker()
 ck = C.check
 WORKERS = (0, 1, 2)
 
 
-def ev(expr):
-    return int(gdb.parse_and_eval(expr))
-
-
-def sym(name):
-    return ev("(unsigned long)&%s" % name)
-
-
 def counters():
     return [ev("((long *)&counters)[%d]" % i) for i in range(5)]
-
-
-def threads():
-    return sorted(gdb.selected_inferior().threads(), key=lambda t: t.num)
-
-
-def cur():
-    return gdb.selected_thread().num
 
 
 def pc_of(t):
     t.switch()
     return ev("$pc")
-
-
-def run(cmd):
-    return gdb.execute(cmd, to_string=True)
-
-
-def interrupt_after(sec):
-    """continue, and stop everything with Ctrl-C (SIGINT to GDB) later."""
-    t = threading.Timer(sec, lambda: os.kill(os.getpid(), signal.SIGINT))
-    t.start()
-    gdb.execute("continue")
-    t.join()
 
 
 def thread_lines():
@@ -67,20 +38,7 @@ def thread_lines():
     return lines
 
 
-exit_codes = []
-gdb.events.exited.connect(
-    lambda e: exit_codes.append(getattr(e, "exit_code", None)))
-
-gdb.execute("set pagination off")
-gdb.execute("set confirm off")
-if os.environ.get("RHYVE_GDB_LOG"):
-    # the remote protocol exchange, for debugging a failure
-    gdb.execute("set logging file " + os.environ["RHYVE_GDB_LOG"])
-    gdb.execute("set logging debugredirect on")
-    gdb.execute("set debug remote 1")
-    gdb.execute("set logging enabled on")
-gdb.execute("file " + os.environ["RHYVE_GUEST"])
-gdb.execute("target remote 127.0.0.1:%s" % os.environ["RHYVE_GDB_PORT"])
+exit_codes = attach()
 
 # ---- -S: attached before anything ran -------------------------------------
 ths = threads()

@@ -6,17 +6,14 @@ which passes the port and the guest's addresses in the environment.
 Prints ok/FAIL lines and a RESULT line.
 """
 import os
-import re
-import signal
 import sys
-import threading
-import time
 
 import gdb
 
 sys.dont_write_bytecode = True     # no __pycache__ in the tree
 sys.path.insert(0, os.environ["RHYVE_GDB_LIB"])
 from common import Checker  # noqa: E402
+from ingdb import attach, cur, ev, interrupt_after, run, threads  # noqa: E402
 
 C = Checker()
 ck = C.check
@@ -39,14 +36,6 @@ PHYS = int(os.environ["SV39_PHYS_DATA"], 0)
 AD_PA = int(os.environ["SV39_AD_PAGE"], 0)
 L0 = int(os.environ["SV39_L0"], 0)
 ABOVE = int(os.environ["SV39_ABOVE"], 0)
-
-
-def ev(expr):
-    return int(gdb.parse_and_eval(expr))
-
-
-def run(cmd):
-    return gdb.execute(cmd, to_string=True)
 
 
 def xg(addr):
@@ -73,22 +62,6 @@ def counters():
     return [xg(DATA_VA + SLOT_CNT + 8 * h) for h in (0, 1)]
 
 
-def threads():
-    return sorted(gdb.selected_inferior().threads(), key=lambda t: t.num)
-
-
-def cur():
-    return gdb.selected_thread().num
-
-
-def interrupt_after(sec):
-    """continue, and stop everything with Ctrl-C (SIGINT to GDB) later."""
-    t = threading.Timer(sec, lambda: os.kill(os.getpid(), signal.SIGINT))
-    t.start()
-    gdb.execute("continue")
-    t.join()
-
-
 def mnemonics(text):
     """The instruction texts of x/Ni output, addresses and symbols dropped."""
     ins = []
@@ -98,19 +71,7 @@ def mnemonics(text):
     return ins
 
 
-exit_codes = []
-gdb.events.exited.connect(
-    lambda e: exit_codes.append(getattr(e, "exit_code", None)))
-
-gdb.execute("set pagination off")
-gdb.execute("set confirm off")
-if os.environ.get("RHYVE_GDB_LOG"):
-    gdb.execute("set logging file " + os.environ["RHYVE_GDB_LOG"])
-    gdb.execute("set logging debugredirect on")
-    gdb.execute("set debug remote 1")
-    gdb.execute("set logging enabled on")
-gdb.execute("file " + os.environ["RHYVE_GUEST"])
-gdb.execute("target remote 127.0.0.1:%s" % os.environ["RHYVE_GDB_PORT"])
+exit_codes = attach()
 
 # ---- let the guest build its tables and enter S ----------------------------
 ck("two threads (harts)", [t.num for t in threads()] == [1, 2])

@@ -4,9 +4,7 @@ every vCPU stopped; many watchpoints at once; deleting them lets the
 guest run free.  Started by tests/integration/gdb_watch.py.
 """
 import os
-import signal
 import sys
-import threading
 import time
 
 import gdb
@@ -14,41 +12,20 @@ import gdb
 sys.dont_write_bytecode = True     # no __pycache__ in the tree
 sys.path.insert(0, os.environ["RHYVE_GDB_LIB"])
 from common import Checker  # noqa: E402
+from ingdb import attach, cur, ev, interrupt_after, sym  # noqa: E402
 
 C = Checker()
 ck = C.check
-
-
-def ev(expr):
-    return int(gdb.parse_and_eval(expr))
-
-
-def sym(name):
-    return ev("(unsigned long)&%s" % name)
 
 
 def counters():
     return [ev("((long *)&counters)[%d]" % i) for i in range(5)]
 
 
-def cur():
-    return gdb.selected_thread().num
-
-
-def interrupt_after(sec):
-    t = threading.Timer(sec, lambda: os.kill(os.getpid(), signal.SIGINT))
-    t.start()
-    gdb.execute("continue")
-    t.join()
-
-
 stops = []
 gdb.events.stop.connect(lambda e: stops.append(type(e).__name__))
 
-gdb.execute("set pagination off")
-gdb.execute("set confirm off")
-gdb.execute("file " + os.environ["RHYVE_GUEST"])
-gdb.execute("target remote 127.0.0.1:%s" % os.environ["RHYVE_GDB_PORT"])
+attach()
 
 # let the workers get going first
 interrupt_after(0.3)
