@@ -189,6 +189,26 @@ disarm_step(int vcpu)
 	vm_set_capability(gdbsrv.ctx, vcpu, VM_CAP_MASK_HWINTR, 0);
 }
 
+
+/*
+ * Drop vCPU's event unreported (its breakpoint or watchpoint was removed
+ * meanwhile).  The vmm passes a breakpoint or watchpoint once at the pc
+ * of the exit that reported it; this one was never reported, so if the
+ * debugger puts it back the vCPU must stop there again: writing the pc
+ * back cancels the pass-once.  gdbsrv.mtx held; the vCPU is not in vm_run.
+ */
+static void
+drop_event_locked(int vcpu)
+{
+	struct gdb_vcpu *v = &gdbsrv.v[vcpu];
+	uint64_t pc;
+
+	if (v->ev != EV_STEP && v->ev != EV_NONE &&
+	    vm_get_register(gdbsrv.ctx, vcpu, VM_REG_PC, &pc) == 0)
+		(void)vm_set_register(gdbsrv.ctx, vcpu, VM_REG_PC, pc);
+	v->ev = EV_NONE;
+}
+
 /* A vCPU reports an event: queue it, stop everything, park. */
 static void
 report_event(int vcpu, int ev, uint64_t pc, const struct vm_exit *vme)
@@ -222,7 +242,7 @@ report_event(int vcpu, int ev, uint64_t pc, const struct vm_exit *vme)
 	}
 	if (!event_valid_locked(v)) {
 		/* removed before we got here (bhyve drops these too) */
-		v->ev = EV_NONE;
+		drop_event_locked(vcpu);
 		goto out;
 	}
 	stop_all_locked();
@@ -461,7 +481,7 @@ gdbs_pick_event_locked(const enum gdb_act *among)
 	    (among == NULL || among[gdbsrv.step_vcpu] != ACT_NONE)) {
 		if (event_valid_locked(&gdbsrv.v[gdbsrv.step_vcpu]))
 			return gdbsrv.step_vcpu;
-		gdbsrv.v[gdbsrv.step_vcpu].ev = EV_NONE;
+		drop_event_locked(gdbsrv.step_vcpu);
 	}
 	for (i = 1; i <= n; i++) {
 		int c = (gdbsrv.last_vcpu + i) % n;
@@ -472,7 +492,7 @@ gdbs_pick_event_locked(const enum gdb_act *among)
 			continue;
 		if (event_valid_locked(v))
 			return c;
-		v->ev = EV_NONE;
+		drop_event_locked(c);
 	}
 	return -1;
 }

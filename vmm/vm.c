@@ -58,9 +58,15 @@ struct vcpu {
 	atomic_int	 fence;		/* (a) VM_FENCE_* to apply before next entry */
 	atomic_bool	 debug_dirty;	/* (a) breakpoint/watchpoint lists changed */
 	int		 pending;	/* (v) exit awaiting completion (MMIO/ECALL) or 0 */
-	bool		 skip_bp;	/* (o) last exit was a vmm breakpoint at skip_pc */
-	bool		 skip_watch;	/* (o) last exit was a watchpoint at skip_pc */
-	uint64_t	 skip_pc;	/* (o) */
+	/*
+	 * (v) The last exit was a vmm breakpoint / watchpoint at skip_pc:
+	 * the next entry at that pc passes it once, so that the instruction
+	 * can execute.  A pc write (vm_set_register) cancels it: the vCPU
+	 * was moved, or its stop was never reported and must happen again.
+	 */
+	bool		 skip_bp;
+	bool		 skip_watch;
+	uint64_t	 skip_pc;
 };
 
 struct vm {
@@ -747,11 +753,20 @@ vcpu_run_loop(struct vcpu *v, struct vm_exit *vme)
 		r = ops->run(v->hart, &ctl, vme);
 
 		pthread_mutex_lock(&v->mtx);
-		atomic_store(&v->state, VCPU_IDLE);
-		pthread_cond_broadcast(&v->cv);		/* a freezer may wait */
 		if (r == HART_EXIT && (vme->exitcode == VM_EXITCODE_MMIO ||
 		    vme->exitcode == VM_EXITCODE_ECALL))
 			v->pending = vme->exitcode;
+		if (r == HART_EXIT && vme->exitcode == VM_EXITCODE_BPT &&
+		    !vme->u.bpt.guest) {
+			v->skip_bp = true;
+			v->skip_pc = vme->pc;
+		} else if (r == HART_EXIT &&
+		    vme->exitcode == VM_EXITCODE_WATCH) {
+			v->skip_watch = true;
+			v->skip_pc = vme->pc;
+		}
+		atomic_store(&v->state, VCPU_IDLE);
+		pthread_cond_broadcast(&v->cv);		/* a freezer may wait */
 		pthread_mutex_unlock(&v->mtx);
 
 		switch (r) {
@@ -761,13 +776,6 @@ vcpu_run_loop(struct vcpu *v, struct vm_exit *vme)
 			vcpu_sleep(v, true);
 			continue;
 		default:
-			if (vme->exitcode == VM_EXITCODE_BPT && !vme->u.bpt.guest) {
-				v->skip_bp = true;
-				v->skip_pc = vme->pc;
-			} else if (vme->exitcode == VM_EXITCODE_WATCH) {
-				v->skip_watch = true;
-				v->skip_pc = vme->pc;
-			}
 			return 0;
 		}
 	}
@@ -824,6 +832,11 @@ vm_set_register(struct vm *vm, int vcpuid, int reg, uint64_t val)
 		return EINVAL;
 	vcpu_freeze(v);
 	error = vm->ops->set_reg(v->hart, reg, val);
+	if (error == 0 && reg == VM_REG_PC) {
+		pthread_mutex_lock(&v->mtx);
+		v->skip_bp = v->skip_watch = false;
+		pthread_mutex_unlock(&v->mtx);
+	}
 	vcpu_thaw(v);
 	return error;
 }

@@ -135,7 +135,11 @@ int	vm_irq_set(struct vm *vm, int irq, int level);
 /*
  * Debugger breakpoints and watchpoints, VM-wide (every vCPU).
  * Breakpoints are by guest-virtual pc and never touch guest memory; hitting
- * one exits VM_EXITCODE_BPT before the instruction executes.  Watchpoints
+ * one exits VM_EXITCODE_BPT before the instruction executes.  The next
+ * entry of that vCPU at the same pc passes it (and a watchpoint just
+ * reported) once, so the instruction can run; writing the vCPU's pc with
+ * vm_set_register() cancels that pass (a hit the debugger never reported
+ * happens again).  Watchpoints
  * match guest-virtual data accesses overlapping [addr, addr+len) of the
  * given VM_WATCH_* type and exit VM_EXITCODE_WATCH before the access.
  * EEXIST / ENOENT for a duplicate insert / missing remove.
