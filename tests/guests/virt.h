@@ -32,4 +32,21 @@
 	sw t1, 0(t0);		\
 1:	j 1b
 
+/*
+ * Defines "puts": print the NUL-terminated string at a0 on the UART,
+ * polling LSR.THRE.  Clobbers t0-t2 and a0.  Place it in .text once.
+ */
+#define UART_PUTS_FUNC				\
+puts:						\
+	li t0, UART0;				\
+1:	lbu t1, 0(a0);				\
+	beqz t1, 3f;				\
+2:	lbu t2, 5(t0);	/* LSR */		\
+	andi t2, t2, 0x20;	/* THRE */	\
+	beqz t2, 2b;				\
+	sb t1, 0(t0);				\
+	addi a0, a0, 1;				\
+	j 1b;					\
+3:	ret
+
 #endif

@@ -304,18 +304,8 @@ do_req:
 	lbu a0, 0(t1)
 	ret
 
-/* Print the NUL-terminated string at a0. Clobbers t0-t2. */
-puts:
-	li t0, UART0
-1:	lbu t1, 0(a0)
-	beqz t1, 3f
-2:	lbu t2, 5(t0)			/* LSR */
-	andi t2, t2, 0x20		/* THRE */
-	beqz t2, 2b
-	sb t1, 0(t0)
-	addi a0, a0, 1
-	j 1b
-3:	ret
+/* puts: print the string at a0 (virt.h). */
+UART_PUTS_FUNC
 
 	.section .rodata
 msg_flushed:	.asciz "blk: flushed\r\n"
