@@ -18,37 +18,9 @@
 #include "vmm/vmm.h"
 #include "vmm/vmm_kern.h"
 
+#include "rv_encode.h"
+
 #define RAM	UINT64_C(0x80000000)
-
-enum { X0 = 0, RA = 1, T0 = 5, T1 = 6, T2 = 7, A0 = 10 };
-
-/* Encoders (macros, so that they make constant initializers). */
-#define enc_i(op, rd, f3, rs1, imm)					\
-	(((uint32_t)(imm) & 0xfff) << 20 | (uint32_t)(rs1) << 15 |	\
-	    (uint32_t)(f3) << 12 | (uint32_t)(rd) << 7 | (op))
-#define enc_s(op, f3, rs1, rs2, imm)					\
-	(((uint32_t)(imm) >> 5 & 0x7f) << 25 | (uint32_t)(rs2) << 20 |	\
-	    (uint32_t)(rs1) << 15 | (uint32_t)(f3) << 12 |		\
-	    ((uint32_t)(imm) & 0x1f) << 7 | (op))
-#define enc_jal(rd, off)						\
-	(((uint32_t)(off) >> 20 & 1) << 31 |				\
-	    ((uint32_t)(off) >> 1 & 0x3ff) << 21 |			\
-	    ((uint32_t)(off) >> 11 & 1) << 20 |				\
-	    ((uint32_t)(off) >> 12 & 0xff) << 12 | (uint32_t)(rd) << 7 | 0x6fu)
-
-#define ADDI(rd, rs1, imm)	enc_i(0x13, rd, 0, rs1, imm)
-#define LI(rd, imm)		ADDI(rd, X0, imm)
-#define LW(rd, rs1, imm)	enc_i(0x03, rd, 2, rs1, imm)
-#define SW(rs2, rs1, imm)	enc_s(0x23, 2, rs1, rs2, imm)
-#define JALR(rd, rs1, imm)	enc_i(0x67, rd, 0, rs1, imm)
-#define RET			JALR(X0, RA, 0)
-#define AUIPC(rd)		(0x17u | (uint32_t)(rd) << 7)
-#define FENCE_I			0x0000100fu
-#define EBREAK			0x00100073u
-#define NOP			LI(X0, 0)
-#define LUI(rd, imm20)		((uint32_t)(imm20) << 12 | (uint32_t)(rd) << 7 | 0x37u)
-#define ADD(rd, rs1, rs2)	((uint32_t)(rs2) << 20 | (uint32_t)(rs1) << 15 | \
-				 (uint32_t)(rd) << 7 | 0x33u)
 
 static struct vm *vm;
 
