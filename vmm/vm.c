@@ -874,6 +874,7 @@ vm_get_vcpu_info(struct vm *vm, int vcpuid, struct vcpu_info *info)
 	vm->ops->get_reg(v->hart, VM_REG_PC, &info->pc);
 	vm->ops->get_reg(v->hart, VM_REG_PRIV, &priv);
 	info->instret = vm->ops->instret(v->hart);
+	info->instret_checked = vm->ops->checked_instret(v->hart);
 	vcpu_thaw(v);
 	info->priv = (int)priv;
 	return 0;

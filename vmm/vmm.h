@@ -149,6 +149,7 @@ struct vcpu_info {
 	int	priv;		/* PRV_* */
 	uint64_t pc;
 	uint64_t instret;
+	uint64_t instret_checked;	/* run one at a time for the debugger (steps, passes) */
 };
 /* Privilege levels (as mstatus.MPP encodes them). */
 #define PRV_U	0

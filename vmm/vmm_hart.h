@@ -127,6 +127,14 @@ struct hart_ops {
 	/* The VM's breakpoint/watchpoint lists changed: re-read them. */
 	void	(*debug_changed)(struct hart *h);
 	uint64_t (*instret)(struct hart *h);
+	/*
+	 * Instructions the engine ran one at a time, checked, because of
+	 * debugging: single steps, the pass over a reported debug point,
+	 * and decoded slots marked for a breakpoint of another virtual
+	 * alias of their page.  The share of a debugged guest that did not
+	 * run at full speed.
+	 */
+	uint64_t (*checked_instret)(struct hart *h);
 };
 
 /* The RV64GC interpreter (vmm/hart/). */

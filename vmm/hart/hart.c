@@ -4,11 +4,13 @@
  * hooks (breakpoints, single step), exit completion and the debugger's
  * register view.
  *
- * Two run loops: the decoded-instruction cache loop (hart_fast.c) when
- * nothing needs per-instruction attention, and the reference loop here
- * (fetch, breakpoint check, execute one instruction) for single-step,
- * breakpoints and watchpoints.  Both check *env->kick and pending
- * interrupts as hart.h's kick bound says.
+ * Two run loops: the decoded-instruction cache loop (hart_fast.c), which
+ * runs everything including breakpoints (held in the decoded cache) and
+ * watchpoints (watched pages bypass the TLB), and the reference loop
+ * here (breakpoint check, fetch, execute one instruction) for the exact
+ * single step and for the one instruction that passes a reported debug
+ * point.  Both check *env->kick and pending interrupts as hart.h's kick
+ * bound says.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -57,8 +59,8 @@ exit_mtrap(struct hart *h, struct vm_exit *vme)
 	return HART_EXIT;
 }
 
-static bool
-bp_hit(const struct hart *h, uint64_t pc)
+bool
+hart_bp_hit(const struct hart *h, uint64_t pc)
 {
 	for (int i = 0; i < h->nbps; i++)
 		if (h->bps[i] == pc)
@@ -66,25 +68,37 @@ bp_hit(const struct hart *h, uint64_t pc)
 	return false;
 }
 
-static int
-rv64_run(struct hart *h, const struct hart_run_ctl *ctl, struct vm_exit *vme)
+int
+hart_bp_exit(struct hart *h, uint64_t pc)
 {
+	struct vm_exit *vme = h->vme;
+
+	h->pc = pc;
+	memset(vme, 0, sizeof(*vme));
+	vme->exitcode = VM_EXITCODE_BPT;
+	vme->pc = pc;
+	vme->u.bpt.guest = false;
+	return HART_EXIT;
+}
+
+/* run_reference() in 'one' mode: the first instruction is done, go on. */
+#define REF_MORE	(-1)
+
+/*
+ * The reference loop: check breakpoints, fetch, execute, one instruction
+ * at a time, with watchpoints checked on every access.  It serves the
+ * exact single step (ctl->mtrap_exit) and the instruction a debug stop
+ * was reported at (skip_bp / skip_watch: that instruction passes the
+ * debug point once).  With 'one' it returns REF_MORE once that first
+ * instruction has retired or trapped without an exit.
+ */
+static int
+run_reference(struct hart *h, const struct hart_run_ctl *ctl, bool skip_bp,
+    bool skip_watch, bool one)
+{
+	struct vm_exit *vme = h->vme;
 	int budget = HART_KICK_BUDGET;
 	bool first = true;
-
-	h->ctl = ctl;
-	h->vme = vme;
-	h->pend = PEND_NONE;
-	if (!ctl->mask_hwintr && h->mie != 0 && hart_take_interrupt(h) &&
-	    ctl->mtrap_exit)
-		return exit_mtrap(h, vme);
-	/*
-	 * Nothing to watch per instruction: the decoded-cache loop.  With a
-	 * breakpoint, watchpoint or single step set, the reference loop
-	 * below checks every instruction.
-	 */
-	if (HART_USE_DCACHE && !ctl->mtrap_exit && h->nbps == 0 && h->nwps == 0)
-		return hart_run_fast(h, ctl);
 
 	for (;;) {
 		uint32_t insn;
@@ -97,25 +111,16 @@ rv64_run(struct hart *h, const struct hart_run_ctl *ctl, struct vm_exit *vme)
 			if (!ctl->mask_hwintr && h->mie != 0 && hart_take_interrupt(h))
 				continue;
 		}
-		if (__builtin_expect(h->nbps != 0, 0) &&
-		    !(first && ctl->skip_bp_once) && bp_hit(h, h->pc)) {
-			memset(vme, 0, sizeof(*vme));
-			vme->exitcode = VM_EXITCODE_BPT;
-			vme->pc = h->pc;
-			vme->u.bpt.guest = false;
-			return HART_EXIT;
-		}
-		h->watch_skip = first && ctl->skip_watch_once;
+		if (__builtin_expect(h->nbps != 0, 0) && !(first && skip_bp) &&
+		    hart_bp_hit(h, h->pc))
+			return hart_bp_exit(h, h->pc);
+		h->watch_skip = first && skip_watch;
 		first = false;
 
 		r = hart_fetch(h, h->pc, &insn);
 		if (__builtin_expect(r != MEM_OK, 0)) {
 			hart_trap(h, (uint64_t)(r - 1), h->fault_tval, false);
-			if (ctl->mtrap_exit)
-				return exit_mtrap(h, vme);
-			continue;
-		}
-		switch (hart_exec(h, insn)) {
+		} else switch (hart_exec(h, insn)) {
 		case X_OK:
 			h->instret++;
 			break;
@@ -131,7 +136,7 @@ rv64_run(struct hart *h, const struct hart_run_ctl *ctl, struct vm_exit *vme)
 				return exit_mtrap(h, vme);
 			if (!ctl->mask_hwintr && h->mie != 0)
 				hart_take_interrupt(h);
-			continue;
+			break;
 		case X_TRAP:
 			break;
 		case X_EXIT:
@@ -150,7 +155,44 @@ rv64_run(struct hart *h, const struct hart_run_ctl *ctl, struct vm_exit *vme)
 		}
 		if (ctl->mtrap_exit)
 			return exit_mtrap(h, vme);
+		if (one)
+			return REF_MORE;
 	}
+}
+
+static int
+rv64_run(struct hart *h, const struct hart_run_ctl *ctl, struct vm_exit *vme)
+{
+	uint64_t entry_pc = h->pc, entry_instret = h->instret;
+	bool skip_bp, skip_watch;
+	int r;
+
+	h->ctl = ctl;
+	h->vme = vme;
+	h->pend = PEND_NONE;
+	if (!ctl->mask_hwintr && h->mie != 0 && hart_take_interrupt(h) &&
+	    ctl->mtrap_exit)
+		return exit_mtrap(h, vme);
+	/*
+	 * The pass over a debug point belongs to the instruction that was
+	 * stopped, not to an interrupt handler taken first.
+	 */
+	skip_bp = ctl->skip_bp_once && h->pc == entry_pc;
+	skip_watch = ctl->skip_watch_once && h->pc == entry_pc;
+	/*
+	 * Single-step and the pass run in the reference loop; everything
+	 * else, breakpoints and watchpoints included, in the decoded-cache
+	 * loop (hart_fast.c).
+	 */
+	if (!HART_USE_DCACHE || ctl->mtrap_exit || skip_bp || skip_watch) {
+		r = run_reference(h, ctl, skip_bp, skip_watch,
+		    HART_USE_DCACHE && !ctl->mtrap_exit);
+		h->watch_skip = false;
+		h->checked_instret += h->instret - entry_instret;
+		if (r != REF_MORE)
+			return r;
+	}
+	return hart_run_fast(h, ctl);
 }
 
 static void
@@ -297,25 +339,38 @@ rv64_debug_changed(struct hart *h)
 	int n = vmm_breakpoints(h->env.vm, NULL, 0);
 	int m = vmm_watchpoints(h->env.vm, NULL, 0);
 
+	/* The old breakpoints' marks go first: they are found through them. */
+	dcache_unmark_bps(h);
 	free(h->bps);
 	free(h->wps);
 	h->bps = NULL;
 	h->wps = NULL;
 	h->nbps = h->nwps = 0;
+	h->bp_pages = 0;
 	if (n > 0 && (h->bps = calloc((size_t)n, sizeof(*h->bps))) != NULL) {
 		int k = vmm_breakpoints(h->env.vm, h->bps, n);
 		h->nbps = k < n ? k : n;
 	}
+	for (int i = 0; i < h->nbps; i++)
+		h->bp_pages |= UINT64_C(1) << ((h->bps[i] >> 12) & 63);
 	if (m > 0 && (h->wps = calloc((size_t)m, sizeof(*h->wps))) != NULL) {
 		int k = vmm_watchpoints(h->env.vm, h->wps, m);
 		h->nwps = k < m ? k : m;
 	}
+	/* A newly watched page must leave the TLB (hart_mmu.c's tlb_fill). */
+	hart_tlb_flush(h);
 }
 
 static uint64_t
 rv64_instret(struct hart *h)
 {
 	return h->instret;
+}
+
+static uint64_t
+rv64_checked_instret(struct hart *h)
+{
+	return h->checked_instret;
 }
 
 const struct hart_ops rv64_hart_ops = {
@@ -334,4 +389,5 @@ const struct hart_ops rv64_hart_ops = {
 	.flush_tlb = rv64_flush_tlb,
 	.debug_changed = rv64_debug_changed,
 	.instret = rv64_instret,
+	.checked_instret = rv64_checked_instret,
 };

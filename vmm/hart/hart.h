@@ -143,18 +143,37 @@ struct hart {
 	int		pend_len;	/* instruction length */
 	uint64_t	pend_va;	/* virtual address of the MMIO access */
 
-	/* Debug points (copied from the vmm in debug_changed). */
+	/*
+	 * Debug points (copied from the vmm in debug_changed).  bp_pages has
+	 * bit (va >> 12) % 64 set for the page of every breakpoint: the fast
+	 * loop marks a decoded page's breakpoint slots when it enters the
+	 * page through such a virtual page (hart_dcache.h).
+	 */
 	int		nbps;
 	uint64_t	*bps;
+	uint64_t	bp_pages;
 	int		nwps;
 	struct vmm_watchpoint *wps;
+	uint64_t	checked_instret;	/* hart_ops.checked_instret */
 	const struct hart_run_ctl *ctl;	/* during run() */
 	bool		watch_skip;	/* skip watch checks for this instruction */
 	struct vm_exit	*vme;		/* during run() */
 };
 
-/* hart_fast.c: the decoded-cache run loop (no debug points, no step). */
+/* hart_fast.c: the decoded-cache run loop (everything but single-step). */
 int	hart_run_fast(struct hart *h, const struct hart_run_ctl *ctl);
+
+/* hart.c: breakpoints. */
+bool	hart_bp_hit(const struct hart *h, uint64_t pc);
+/* Stop at pc (not executed) with a vmm breakpoint exit; returns HART_EXIT. */
+int	hart_bp_exit(struct hart *h, uint64_t pc);
+
+/* Whether the virtual page of 'va' may hold a breakpoint (bp_pages). */
+static inline bool
+hart_bp_page(const struct hart *h, uint64_t va)
+{
+	return (h->bp_pages >> ((va >> 12) & 63)) & 1;
+}
 
 /* hart_mmu.c */
 void	hart_tlb_flush(struct hart *h);		/* every set (satp, sfence.vma) */

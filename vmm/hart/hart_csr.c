@@ -39,6 +39,7 @@ hart_reset(struct hart *h, uint64_t pc)
 	struct vmm_watchpoint *wps = h->wps;
 	struct dcache dc = h->dc;
 	int nbps = h->nbps, nwps = h->nwps;
+	uint64_t bp_pages = h->bp_pages;
 
 	memset(h, 0, sizeof(*h));
 	h->env = env;
@@ -49,6 +50,7 @@ hart_reset(struct hart *h, uint64_t pc)
 	h->bps = bps;
 	h->wps = wps;
 	h->nbps = nbps;
+	h->bp_pages = bp_pages;
 	h->nwps = nwps;
 	h->priv = PRV_M;
 	h->pc = pc;

@@ -58,6 +58,53 @@ dcache_flush(struct hart *h)
 	dc->nlive = 0;
 }
 
+/* Slot index of breakpoint 'bp' in its page, or -1 (no pc is odd). */
+static int
+bp_slot(uint64_t bp)
+{
+	return (bp & 1) ? -1 : (int)((bp & 0xfff) >> 1);
+}
+
+void
+dcache_mark_bps(struct hart *h, uint64_t pidx, uint64_t page_va)
+{
+	struct dpage *p = h->dc.pages[pidx];
+	const uint8_t op = DC_INDEX(DOP_BPT, 1);
+
+	for (int i = 0; i < h->nbps; i++) {
+		int s = bp_slot(h->bps[i]);
+
+		if ((h->bps[i] & ~UINT64_C(0xfff)) != page_va || s < 0 ||
+		    p->slot[s].op == op)
+			continue;
+		p->slot[s] = (struct dinsn){ .fn = h->dc.labels[op], .op = op };
+	}
+}
+
+/*
+ * Marks sit only at the page offsets of breakpoints, so looking at those
+ * offsets of every live page finds them all, aliases included.
+ */
+void
+dcache_unmark_bps(struct hart *h)
+{
+	struct dcache *dc = &h->dc;
+	const void *fn = dc->labels[DC_INDEX(DOP_DECODE, 1)];
+
+	for (int i = 0; i < h->nbps; i++) {
+		int s = bp_slot(h->bps[i]);
+
+		if (s < 0)
+			continue;
+		for (int k = 0; k < dc->nlive; k++) {
+			struct dinsn *d = &dc->pages[dc->live[k]]->slot[s];
+
+			if (d->op == DC_INDEX(DOP_BPT, 1))
+				*d = (struct dinsn){ .fn = fn, .op = DC_INDEX(DOP_DECODE, 1) };
+		}
+	}
+}
+
 /* Every slot but the sentinel back to "not decoded". */
 static void
 slots_reset(const struct dcache *dc, struct dpage *p)

@@ -22,6 +22,17 @@
  * - Slot contents depend only on the instruction bits in guest-physical
  *   memory, never on privilege or translation, so no mode change needs a
  *   flush.
+ * - Breakpoints live in the cache (DESIGN.md section 3), never in guest
+ *   memory.  Breakpoints are virtual addresses and the cache is
+ *   physical, so a slot is marked (DOP_BPT) whenever the fast loop enters
+ *   its page through a virtual page holding a breakpoint at that offset
+ *   (dcache_mark_bps); a marked slot fetches its instruction again and
+ *   stops only if its own virtual pc is a breakpoint, so a mark made
+ *   through one alias of a page costs another alias a slow instruction,
+ *   never a wrong stop.  A mark is lost when its slot is reset (a code
+ *   write) and made again at the next entry into the page, which every
+ *   path back from a code write goes through.  dcache_unmark_bps() resets
+ *   every mark of the current breakpoint list (before it changes).
  */
 #ifndef RHYVE_HART_DCACHE_H
 #define RHYVE_HART_DCACHE_H
@@ -68,6 +79,7 @@ enum dc_op {
 	 * with the sum handed over in a host register (hart_fast.c).
 	 */
 	DOP_ADD_F, DOP_ADDI_F,
+	DOP_BPT,		/* marked: may be a breakpoint (see above) */
 	DOP_COUNT
 };
 
@@ -125,5 +137,12 @@ uint32_t dcache_raw(struct hart *h, uint64_t pidx, unsigned off);
 void	dcache_code_written(struct hart *h, uint64_t pa, uint64_t len);
 /* Drop everything (fence.i, reset). */
 void	dcache_flush(struct hart *h);
+/*
+ * Mark the slots of RAM page 'pidx' (which must exist) that the
+ * breakpoints in virtual page 'page_va' fall on.
+ */
+void	dcache_mark_bps(struct hart *h, uint64_t pidx, uint64_t page_va);
+/* Reset every slot a breakpoint of h->bps may have marked. */
+void	dcache_unmark_bps(struct hart *h);
 
 #endif

@@ -8,9 +8,15 @@
  * hart_exec() with the architectural state written back, then the loop
  * looks its page up again.
  *
- * Used when nothing needs per-instruction attention: no single-step
- * (mtrap_exit), no breakpoint, no watchpoint.  hart.c's reference loop
- * handles those, so with no debug point set the debugger costs nothing.
+ * Used for everything but the exact single step (mtrap_exit) and the
+ * one instruction that passes a reported debug point (hart.c's reference
+ * loop).  Debug points cost nothing per instruction: a breakpoint is a
+ * marked decoded slot (DOP_BPT, hart_dcache.h), checked when the loop
+ * enters a page whose virtual page may hold one (hart_bp_page); a
+ * watched page never enters the TLB for the watched kind of access
+ * (hart_mmu.c), so its accesses take hart_exec()'s slow path, which
+ * checks the watchpoints.  With no debug point set, the only trace of
+ * debugging is one bit test per page lookup.
  *
  * Kick bound: the retired count is compared with a limit at every taken
  * control transfer, every page change and every instruction that leaves
@@ -96,6 +102,7 @@ hart_run_fast(struct hart *h, const struct hart_run_ctl *ctl)
 		ENT(DOP_MV, L_MV), ENT(DOP_LI, L_LI),
 		ENT(DOP_BFAR, L_BFAR), ENT(DOP_JFAR, L_JFAR),
 		ENT(DOP_ADD_F, L_ADD_F), ENT(DOP_ADDI_F, L_ADDI_F),
+		ENT1(DOP_BPT, L_BPT),
 	};
 	/*
 	 * Second halves of fused pairs (rs1 comes in fv), by DC_INDEX.  Any
@@ -377,6 +384,8 @@ lookup:
 		}
 		base = p->slot;
 		page_va = pc & ~UINT64_C(0xfff);
+		if (__builtin_expect(hart_bp_page(h, page_va), 0))
+			dcache_mark_bps(h, pidx, page_va);
 		d = base + ((pc & 0xfff) >> 1);
 		DISPATCH();
 	}
@@ -411,10 +420,26 @@ L_DECODE:
 F_OWN:
 	DISPATCH();
 
+L_BPT:
+	/*
+	 * A slot marked as a possible breakpoint: stop if its pc is one,
+	 * else run it from memory (another alias's breakpoint), checked.
+	 */
+	pc = PC();
+	h->instret = ic;
+	if (hart_bp_hit(h, pc))
+		return hart_bp_exit(h, pc);
+	h->checked_instret++;
+	goto fetch_exec;
+
 L_CROSS:
 	pc = PC();
 cross:
 	/* Fetch from memory (page-straddling or uncacheable), then execute. */
+	h->instret = ic;
+	if (__builtin_expect(h->nbps != 0, 0) && hart_bp_hit(h, pc))
+		return hart_bp_exit(h, pc);
+fetch_exec:
 	{
 		uint32_t insn;
 

@@ -156,6 +156,34 @@ page_fault:
 	return MEM_EXC(page_fault_cause[acc]);
 }
 
+/* Whether [a, a+n) and [b, b+m) overlap (n, m > 0; wraps at 2^64). */
+static inline bool
+ranges_overlap(uint64_t a, uint64_t n, uint64_t b, uint64_t m)
+{
+	return a - b < m || b - a < n;
+}
+
+/* Whether a watchpoint of a kind in 'type' covers part of va's page. */
+static bool
+page_watched(const struct hart *h, uint64_t va, int type)
+{
+	for (int i = 0; i < h->nwps; i++) {
+		const struct vmm_watchpoint *w = &h->wps[i];
+
+		if ((w->type & type) && w->len != 0 &&
+		    ranges_overlap(TLB_PAGE(va), 4096, w->addr, w->len))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Map va's page for 'acc' in the TLB of the current privilege, unless
+ * its accesses must take the slow path: stores into decoded code
+ * (hart_dcache.h), and loads or stores that a watchpoint of that kind
+ * covers (hart_load() and hart_store() check watchpoints on TLB misses
+ * only).
+ */
 static void
 tlb_fill(struct hart *h, int acc, uint64_t va, uint64_t pa)
 {
@@ -164,9 +192,11 @@ tlb_fill(struct hart *h, int acc, uint64_t va, uint64_t pa)
 
 	if (host == NULL)
 		return;
-	/* Stores into decoded code must reach store_slow (hart_dcache.h). */
 	if (acc == ACC_STORE && h->dc.pages != NULL &&
 	    h->dc.pages[(uint64_t)(host - h->env.ram) >> 12] != NULL)
+		return;
+	if (__builtin_expect(h->nwps != 0, 0) && acc != ACC_FETCH &&
+	    page_watched(h, va, acc == ACC_LOAD ? VM_WATCH_READ : VM_WATCH_WRITE))
 		return;
 	e = &h->tlb[acc][TLB_INDEX(va)];
 	e->tag = TLB_PAGE(va);
@@ -190,9 +220,9 @@ watch_check(struct hart *h, uint64_t va, int size, int type)
 	for (int i = 0; i < h->nwps; i++) {
 		const struct vmm_watchpoint *w = &h->wps[i];
 
-		if (!(w->type & type))
+		if (!(w->type & type) || w->len == 0)
 			continue;
-		if (va < w->addr + w->len && w->addr < va + (uint64_t)size) {
+		if (ranges_overlap(va, (uint64_t)size, w->addr, w->len)) {
 			struct vm_exit *vme = h->vme;
 
 			memset(vme, 0, sizeof(*vme));
@@ -279,9 +309,6 @@ hart_load(struct hart *h, uint64_t va, int size, uint64_t *val)
 {
 	void *p;
 
-	if (__builtin_expect(h->nwps != 0 && !h->watch_skip, 0) &&
-	    watch_check(h, va, size, VM_WATCH_READ) != MEM_OK)
-		return MEM_WATCH;
 	p = tlb_lookup(h, ACC_LOAD, va, size);
 	if (__builtin_expect(p != NULL, 1)) {
 		uint64_t v = 0;
@@ -290,6 +317,10 @@ hart_load(struct hart *h, uint64_t va, int size, uint64_t *val)
 		*val = v;
 		return MEM_OK;
 	}
+	/* A TLB hit is never watched (tlb_fill); a miss may be. */
+	if (__builtin_expect(h->nwps != 0 && !h->watch_skip, 0) &&
+	    watch_check(h, va, size, VM_WATCH_READ) != MEM_OK)
+		return MEM_WATCH;
 	return load_slow(h, va, size, val);
 }
 
@@ -347,14 +378,14 @@ hart_store(struct hart *h, uint64_t va, int size, uint64_t val)
 {
 	void *p;
 
-	if (__builtin_expect(h->nwps != 0 && !h->watch_skip, 0) &&
-	    watch_check(h, va, size, VM_WATCH_WRITE) != MEM_OK)
-		return MEM_WATCH;
 	p = tlb_lookup(h, ACC_STORE, va, size);
 	if (__builtin_expect(p != NULL, 1)) {
 		memcpy(p, &val, (size_t)size);
 		return MEM_OK;
 	}
+	if (__builtin_expect(h->nwps != 0 && !h->watch_skip, 0) &&
+	    watch_check(h, va, size, VM_WATCH_WRITE) != MEM_OK)
+		return MEM_WATCH;
 	return store_slow(h, va, size, val);
 }
 
