@@ -492,9 +492,11 @@ mon_hart(struct gdb_buf *o, int vcpu, bool verbose)
 	vcpu_state_text(vcpu, text, sizeof(text));
 	if (vm_get_vcpu_info(gdbsrv.ctx, vcpu, &info) != 0)
 		memset(&info, 0, sizeof(info));
-	gdb_buf_printf(o, "hart %d (thread %d): %s, pc 0x%llx, instret %llu\n",
+	gdb_buf_printf(o, "hart %d (thread %d): %s, pc 0x%llx, instret %llu "
+	    "(%llu run one at a time for the debugger)\n",
 	    vcpu, vcpu + 1, text, (unsigned long long)info.pc,
-	    (unsigned long long)info.instret);
+	    (unsigned long long)info.instret,
+	    (unsigned long long)info.instret_checked);
 	if (!verbose)
 		return;
 	gdb_target_dump_csrs(gdbsrv.ctx, vcpu, o);

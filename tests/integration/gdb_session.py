@@ -20,6 +20,7 @@ Exit 0 pass, 77 skip, 1 fail.
 """
 import os
 import random
+import re
 import socket
 import stat
 import sys
@@ -274,6 +275,9 @@ def session_tcp():
         info = rcmd(r, "info")
         ck("monitor info: every hart", all(("hart %d" % i) in info for i in range(5)), info)
         ck("monitor hart 1: CSRs", "mstatus" in rcmd(r, "hart 1"))
+        one = re.search(r"\((\d+) run one at a time", rcmd(r, "hart 1"))
+        ck("monitor hart 1: its steps ran one at a time",
+           one is not None and int(one.group(1)) >= 1, one and one.group(0))
         ck("monitor hart 9: refused", "expected" in rcmd(r, "hart 9"))
         ck("monitor suspend 2", "stay stopped" in rcmd(r, "suspend 2"))
         c0 = counters(r)
