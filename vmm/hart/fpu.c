@@ -121,50 +121,6 @@ is_zero(bool dbl, uint64_t v)
 	return (v & ~sign_bit(dbl)) == 0;
 }
 
-static inline float
-f32(uint64_t v)
-{
-	uint32_t u = (uint32_t)v;
-	float f;
-
-	memcpy(&f, &u, sizeof(f));
-	return f;
-}
-
-static inline double
-f64(uint64_t v)
-{
-	double d;
-
-	memcpy(&d, &v, sizeof(d));
-	return d;
-}
-
-static inline uint64_t
-bits32(float f)
-{
-	uint32_t u;
-
-	memcpy(&u, &f, sizeof(u));
-	return u;
-}
-
-static inline uint64_t
-bits64(double d)
-{
-	uint64_t u;
-
-	memcpy(&u, &d, sizeof(u));
-	return u;
-}
-
-/* A non-NaN operand as a double (exact for singles). */
-static inline double
-value(bool dbl, uint64_t v)
-{
-	return dbl ? f64(v) : (double)f32(v);
-}
-
 /* Operand read: a single that is not NaN-boxed reads as canonical NaN. */
 static inline uint64_t
 get(const struct fpu_state *st, int r, bool dbl)
@@ -355,52 +311,154 @@ split_double(uint64_t v, uint64_t *sig, int *e)
 	}
 }
 
-/* ---- arithmetic ------------------------------------------------------- */
+/* ---- per-format host arithmetic --------------------------------------- */
 
-static uint64_t
-host_arith(bool dbl, int op, uint64_t av, uint64_t bv, uint64_t cv, int rm,
-    uint32_t *fl)
-{
-	struct hostfp h;
-
-	if (dbl) {
-		double a = f64(av), b = f64(bv), c = f64(cv), r;
-
-		hostfp_enter(&h, rm);
-		FP_BARRIER(a);
-		FP_BARRIER(b);
-		FP_BARRIER(c);
-		switch (op) {
-		case OP_ADD: r = a + b; break;
-		case OP_SUB: r = a - b; break;
-		case OP_MUL: r = a * b; break;
-		case OP_DIV: r = a / b; break;
-		case OP_SQRT: r = sqrt(a); break;
-		default: r = fma(a, b, c); break;
-		}
-		FP_BARRIER(r);
-		*fl |= hostfp_leave(&h);
-		return bits64(r);
-	} else {
-		float a = f32(av), b = f32(bv), c = f32(cv), r;
-
-		hostfp_enter(&h, rm);
-		FP_BARRIER(a);
-		FP_BARRIER(b);
-		FP_BARRIER(c);
-		switch (op) {
-		case OP_ADD: r = a + b; break;
-		case OP_SUB: r = a - b; break;
-		case OP_MUL: r = a * b; break;
-		case OP_DIV: r = a / b; break;
-		case OP_SQRT: r = sqrtf(a); break;
-		default: r = fmaf(a, b, c); break;
-		}
-		FP_BARRIER(r);
-		*fl |= hostfp_leave(&h);
-		return bits32(r);
-	}
+/*
+ * The single and double versions of what follows would differ only in
+ * the C type, the width of the bit pattern and the libm suffix, so each
+ * is written once as a macro and instantiated per format (STYLE.md:
+ * width-specific code is instantiated, not copied).  A macro rather than
+ * an #include'd template file keeps the F and D code in this one file.
+ *
+ * DEFINE_FP_CALC(SUF, T) defines fp_calc<SUF>(): one operation in type T,
+ * rounding and flags being the caller's business.  fp_calcf (float) and
+ * fp_calc (double) serve the host path; rmm_arith() uses the next wider
+ * one of each format, fp_calc for singles and fp_calcl (long double) for
+ * doubles.
+ */
+#define DEFINE_FP_CALC(SUF, T)						\
+static inline T								\
+fp_calc##SUF(int op, T a, T b, T c)					\
+{									\
+	switch (op) {							\
+	case OP_ADD: return a + b;					\
+	case OP_SUB: return a - b;					\
+	case OP_MUL: return a * b;					\
+	case OP_DIV: return a / b;					\
+	case OP_SQRT: return sqrt##SUF(a);				\
+	default: return fma##SUF(a, b, c);				\
+	}								\
 }
+
+DEFINE_FP_CALC(f, float)
+DEFINE_FP_CALC(, double)
+DEFINE_FP_CALC(l, long double)
+
+/*
+ * The RNE fast path (fast_rneW below) needs the exact rounding error of a
+ * product, and that is found differently per format, so these two are
+ * written apart: a single product is exact in double; a double product's
+ * error is exact via fma only well above the subnormal range.  Both
+ * return false (slow path) for overflow, infinities and small products,
+ * whose results are never tiny when they return true.
+ */
+static inline bool
+mul_rne32(float a, float b, float *r, bool *inexact)
+{
+	double p = (double)a * (double)b;	/* exact */
+
+	*r = (float)p;
+	if (!(fabsf(*r) > FLT_MIN && fabsf(*r) <= FLT_MAX))
+		return false;
+	*inexact = (double)*r != p;
+	return true;
+}
+
+static inline bool
+mul_rne64(double a, double b, double *r, bool *inexact)
+{
+	*r = a * b;
+	if (!(fabs(*r) >= 0x1p-900 && fabs(*r) <= DBL_MAX))
+		return false;
+	*inexact = fma(a, b, -*r) != 0;
+	return true;
+}
+
+/*
+ * DEFINE_FP_FORMAT(W, T, SUF, MAX) defines, for the W-bit format whose C
+ * type is T (libm suffix SUF, largest finite value MAX):
+ *
+ * fW(v), bitsW(x): the low W bits of v as a T, and x's bits zero-extended.
+ *
+ * host_arithW(): one operation on the host's IEEE 754 unit in mode rm
+ * (not RMM), its flags ORed into *fl.
+ *
+ * fast_rneW(): RNE add, sub and mul of non-NaN operands, the bulk of FP
+ * code, with no MXCSR access at all.  It relies on the thread running in
+ * the C default rounding mode (round to nearest), which nothing in rhyve
+ * changes and this file always restores.  The flags come from the exact
+ * rounding error: TwoSum (Knuth) is exact for any finite sum, and a sum
+ * is never inexact and tiny (sums are multiples of the smallest
+ * subnormal), so it can only raise NX; products use mul_rneW() above.
+ * Overflow, infinities and small products go to the slow path: returns
+ * false there.
+ */
+#define DEFINE_FP_FORMAT(W, T, SUF, MAX)				\
+static inline T								\
+f##W(uint64_t v)							\
+{									\
+	uint##W##_t u = (uint##W##_t)v;					\
+	T f;								\
+									\
+	memcpy(&f, &u, sizeof(f));					\
+	return f;							\
+}									\
+									\
+static inline uint64_t							\
+bits##W(T f)								\
+{									\
+	uint##W##_t u;							\
+									\
+	memcpy(&u, &f, sizeof(u));					\
+	return u;							\
+}									\
+									\
+static uint64_t								\
+host_arith##W(int op, uint64_t av, uint64_t bv, uint64_t cv, int rm,	\
+    uint32_t *fl)							\
+{									\
+	T a = f##W(av), b = f##W(bv), c = f##W(cv), r;			\
+	struct hostfp h;						\
+									\
+	hostfp_enter(&h, rm);						\
+	FP_BARRIER(a);							\
+	FP_BARRIER(b);							\
+	FP_BARRIER(c);							\
+	r = fp_calc##SUF(op, a, b, c);					\
+	FP_BARRIER(r);							\
+	*fl |= hostfp_leave(&h);					\
+	return bits##W(r);						\
+}									\
+									\
+static bool								\
+fast_rne##W(int op, uint64_t av, uint64_t bv, uint64_t *res,		\
+    uint32_t *fl)							\
+{									\
+	T a = f##W(av), b = f##W(bv), r, t;				\
+	bool inexact;							\
+									\
+	if (op == OP_MUL) {						\
+		if (!mul_rne##W(a, b, &r, &inexact))			\
+			return false;					\
+	} else {							\
+		if (op == OP_SUB)					\
+			b = -b;						\
+		r = a + b;						\
+		if (!(fabs##SUF(r) <= MAX))				\
+			return false;					\
+		t = r - a;						\
+		inexact = (a - (r - t)) + (b - t) != 0;			\
+	}								\
+	if (inexact)							\
+		*fl |= FPU_NX;						\
+	*res = bits##W(r);						\
+	return true;							\
+}
+
+DEFINE_FP_FORMAT(32, float, f, FLT_MAX)
+DEFINE_FP_FORMAT(64, double, , DBL_MAX)
+
+/* ---- arithmetic ------------------------------------------------------- */
 
 /*
  * RMM: compute in the wider format toward zero, fold inexactness into a
@@ -428,13 +486,7 @@ rmm_arith(bool dbl, int op, uint64_t av, uint64_t bv, uint64_t cv,
 	LD_BARRIER(b);
 	LD_BARRIER(c);
 	if (dbl) {
-		switch (op) {
-		case OP_ADD: r = a + b; break;
-		case OP_SUB: r = a - b; break;
-		case OP_MUL: r = a * b; break;
-		case OP_DIV: r = a / b; break;
-		default: r = fmal(a, b, c); break;
-		}
+		r = fp_calcl(op, a, b, c);	/* op is not OP_SQRT */
 	} else {
 		/* In double: 53 >= 24 + 2 bits, and fma rounds only once. */
 		double da = (double)a, db = (double)b, dc = (double)c, dr;
@@ -442,13 +494,7 @@ rmm_arith(bool dbl, int op, uint64_t av, uint64_t bv, uint64_t cv,
 		FP_BARRIER(da);
 		FP_BARRIER(db);
 		FP_BARRIER(dc);
-		switch (op) {
-		case OP_ADD: dr = da + db; break;
-		case OP_SUB: dr = da - db; break;
-		case OP_MUL: dr = da * db; break;
-		case OP_DIV: dr = da / db; break;
-		default: dr = fma(da, db, dc); break;
-		}
+		dr = fp_calc(op, da, db, dc);
 		FP_BARRIER(dr);
 		r = dr;
 	}
@@ -465,68 +511,6 @@ rmm_arith(bool dbl, int op, uint64_t av, uint64_t bv, uint64_t cv,
 	if (ex & FE_INEXACT)
 		sig |= 1;
 	return round_pack(dbl, signbit(r) != 0, e - 64, sig, FPU_RMM, fl);
-}
-
-/*
- * Fast path for RNE add, sub and mul of non-NaN operands, the bulk of FP
- * code: no MXCSR access at all.  It relies on the thread running in the
- * C default rounding mode (round to nearest), which nothing in rhyve
- * changes and this file always restores.  The flags come from the exact
- * rounding error: TwoSum (Knuth) is exact for any finite sum, and a sum
- * is never inexact and tiny (sums are multiples of the smallest
- * subnormal), so it can only raise NX; a product's error is exact via
- * fma (or a double product, for singles) when the result is well above
- * the subnormal range, and is then not tiny.  Overflow, infinities and
- * small products go to the slow path.  Returns false there.
- */
-static bool
-fast_rne(bool dbl, int op, uint64_t av, uint64_t bv, uint64_t *res,
-    uint32_t *fl)
-{
-	bool inexact;
-
-	if (dbl) {
-		double a = f64(av), b = f64(bv), r, t;
-
-		if (op == OP_MUL) {
-			r = a * b;
-			if (!(fabs(r) >= 0x1p-900 && fabs(r) <= DBL_MAX))
-				return false;
-			inexact = fma(a, b, -r) != 0;
-		} else {
-			if (op == OP_SUB)
-				b = -b;
-			r = a + b;
-			if (!(fabs(r) <= DBL_MAX))
-				return false;
-			t = r - a;
-			inexact = (a - (r - t)) + (b - t) != 0;
-		}
-		*res = bits64(r);
-	} else {
-		float a = f32(av), b = f32(bv), r, t;
-
-		if (op == OP_MUL) {
-			double p = (double)a * (double)b;	/* exact */
-
-			r = (float)p;
-			if (!(fabsf(r) > FLT_MIN && fabsf(r) <= FLT_MAX))
-				return false;
-			inexact = (double)r != p;
-		} else {
-			if (op == OP_SUB)
-				b = -b;
-			r = a + b;
-			if (!(fabsf(r) <= FLT_MAX))
-				return false;
-			t = r - a;
-			inexact = (a - (r - t)) + (b - t) != 0;
-		}
-		*res = bits32(r);
-	}
-	if (inexact)
-		*fl |= FPU_NX;
-	return true;
 }
 
 /* add/sub/mul/div/sqrt/fma: NaN screening, then host or RMM. */
@@ -558,17 +542,26 @@ arith(bool dbl, int op, uint64_t a, uint64_t b, uint64_t c, int rm,
 			*fl |= FPU_NV;
 		return cnan(dbl);
 	}
-	if (rm == FPU_RNE && op <= OP_MUL && fast_rne(dbl, op, a, b, &r, fl))
+	if (rm == FPU_RNE && op <= OP_MUL &&
+	    (dbl ? fast_rne64(op, a, b, &r, fl) : fast_rne32(op, a, b, &r, fl)))
 		return r;
 	if (rm == FPU_RMM && op != OP_SQRT)
 		r = rmm_arith(dbl, op, a, b, c, fl);
+	else if (dbl)
+		r = host_arith64(op, a, b, c, rm == FPU_RMM ? FPU_RNE : rm, fl);
 	else
-		r = host_arith(dbl, op, a, b, c, rm == FPU_RMM ? FPU_RNE : rm,
-		    fl);
+		r = host_arith32(op, a, b, c, rm == FPU_RMM ? FPU_RNE : rm, fl);
 	return is_nan(dbl, r) ? cnan(dbl) : r;
 }
 
 /* ---- conversions ------------------------------------------------------ */
+
+/* A non-NaN operand as a double (exact for singles). */
+static inline double
+value(bool dbl, uint64_t v)
+{
+	return dbl ? f64(v) : (double)f32(v);
+}
 
 /* FCVT.{W,WU,L,LU}.fmt; kind is the rs2 field: 0 W, 1 WU, 2 L, 3 LU. */
 static uint64_t
