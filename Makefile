@@ -125,7 +125,9 @@ $(BUILD)/guests/%.elf: tests/guests/%.S tests/guests/virt.ld $(wildcard tests/gu
 
 BENCH_GUEST_ELFS := $(patsubst bench/guests/%.S,$(BUILD)/bench/guests/%.elf,$(wildcard bench/guests/*.S))
 
-$(BUILD)/bench/guests/%.elf: bench/guests/%.S tests/guests/virt.ld $(wildcard tests/guests/*.h)
+# A bench guest may include any other (compute_short.S is compute.S).
+$(BUILD)/bench/guests/%.elf: bench/guests/%.S tests/guests/virt.ld $(wildcard tests/guests/*.h) \
+    $(wildcard bench/guests/*.inc bench/guests/*.S)
 	@mkdir -p $(dir $@)
 	$(RV_CC) $(RV_CFLAGS) -o $@ $<
 

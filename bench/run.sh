@@ -24,3 +24,8 @@ if [ -x bench/gdb_rsp.py ]; then
 	echo "-- debug server: RSP round trips, rhyve vs QEMU's gdbstub"
 	bench/gdb_rsp.py --rhyve "$RHYVE"
 fi
+
+if [ -x bench/debug_points.py ]; then
+	echo "-- debug points: guest speed with a breakpoint / watchpoint set, rhyve vs QEMU"
+	bench/debug_points.py --rhyve "$RHYVE"
+fi
