@@ -381,6 +381,28 @@ Test(vmm_hart_debug, breakpoint_on_one_alias_never_stops_another)
 	cr_assert_eq(checked(), 2, "the pass and the marked slot, checked");
 }
 
+/*
+ * A breakpoint on an instruction that cannot be fetched stops before the
+ * fetch fault, as it does in the checked loop: jalr to an unmapped page.
+ */
+Test(vmm_hart_debug, breakpoint_before_a_fetch_fault)
+{
+	const uint64_t root = RAM + 0x10000, nowhere = UINT64_C(0x40000000);
+	const uint64_t leaf = (RAM >> 12) << 10 | 0xcf;	/* V R W X A D */
+	const uint32_t code[] = { JALR(RA, T0, 0), EBREAK };
+
+	poke(root + 2 * 8, &leaf, 8);
+	poke(RAM, code, sizeof(code));
+	set_reg(VM_REG_PRIV, PRV_S);
+	set_reg(VM_REG_CSR(CSR_SATP), SATP_SV39 | root >> 12);
+	cr_assert_eq(vm_set_breakpoint(vm, nowhere, true), 0);
+	restart(RAM);
+	set_reg(VM_REG_X(T0), nowhere);
+	expect_bp(nowhere);
+	cr_assert_eq(reg(VM_REG_PRIV), PRV_S, "no trap was taken");
+	cr_assert_eq(checked(), 0);
+}
+
 /* ---- watchpoints ------------------------------------------------------- */
 
 /*

@@ -367,6 +367,10 @@ lookup:
 			h->pc = pc;
 			r = hart_fetch(h, pc, &insn);
 			if (r != MEM_OK) {
+				/* A breakpoint comes before the fetch, as in hart.c. */
+				h->instret = ic;
+				if (h->nbps != 0 && hart_bp_hit(h, pc))
+					return hart_bp_exit(h, pc);
 				hart_trap(h, (uint64_t)(r - 1), h->fault_tval, false);
 				pc = h->pc;
 				goto trapped;
