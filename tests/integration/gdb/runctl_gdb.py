@@ -4,6 +4,7 @@ Started by tests/integration/gdb_runctl.py, which passes the port in
 RHYVE_GDB_PORT.  Prints ok/FAIL lines and a RESULT line.
 """
 import os
+import re
 import sys
 import time
 
@@ -26,6 +27,15 @@ def counters():
 def pc_of(t):
     t.switch()
     return ev("$pc")
+
+
+def one_at_a_time():
+    """Per hart, instructions run one at a time for the debugger (monitor hart)."""
+    out = []
+    for n in range(5):
+        m = re.search(r"\((\d+) run one at a time", run("monitor hart %d" % n))
+        out.append(int(m.group(1)) if m else -1)
+    return out
 
 
 def thread_lines():
@@ -71,6 +81,21 @@ for t in threads():
     t.switch()
     ck("thread %d is hart %d (mhartid)" % (t.num, t.num - 1),
        ev("$mhartid") == t.num - 1)
+
+# ---- debug points that are not hit cost nothing ----------------------------------
+# A breakpoint on _start (on the workers' hot text page, never run again)
+# and a write watchpoint on poweroff_req (beside the counters the workers
+# store to): the harts keep running decoded, not one instruction at a time.
+gdb.execute("break *_start")
+gdb.execute("watch *(long *)&poweroff_req")
+o0, c0 = one_at_a_time(), counters()
+interrupt_after(0.5)
+o1, c1 = one_at_a_time(), counters()
+ck("with debug points set, every worker runs", all(c1[i] > c0[i] for i in WORKERS),
+   "%s -> %s" % (c0, c1))
+ck("... and no hart ran anything one at a time", o0 == o1 and -1 not in o0,
+   "%s -> %s" % (o0, o1))
+gdb.execute("delete")
 
 # ---- breakpoint hit by several harts ------------------------------------------
 gdb.execute("break shared_fn")
