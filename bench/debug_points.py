@@ -160,6 +160,17 @@ def run_case(name, binary, elf, points, timeout):
     return dt, cpu
 
 
+def close_and_reap(r, p):
+    """Close the RSP connection (if any), then wait for (or kill) the emulator."""
+    if r is not None:
+        r.s.close()
+    try:
+        p.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+
+
 def check_points(name, binary, elf, syms):
     """A figure for a debug point that never fires means something only if
     the point works: one untimed process where a breakpoint on the kernel's
@@ -198,13 +209,7 @@ def check_points(name, binary, elf, syms):
     except Exception as e:
         return "%s: %s" % (type(e).__name__, e)
     finally:
-        if r is not None:
-            r.s.close()
-        try:
-            p.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+        close_and_reap(r, p)
 
 
 def read_xfer(r, annex):
@@ -252,13 +257,7 @@ def count_insns(qemu, elf, syms):
         r.send("k")
         return n + 1
     finally:
-        if r is not None:
-            r.s.close()
-        try:
-            p.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+        close_and_reap(r, p)
 
 
 def insns_of(elf):

@@ -160,6 +160,25 @@ restart(uint64_t pc)
 	set_reg(VM_REG_X(A0), 0);
 }
 
+#define PT_ROOT		(RAM + 0x10000)
+
+/* Map the gigapage of 'va' onto RAM (V R W X A D) in the Sv39 root table. */
+static void
+map_gigapage(uint64_t va)
+{
+	const uint64_t leaf = (RAM >> 12) << 10 | 0xcf;
+
+	poke(PT_ROOT + ((va >> 30) & 0x1ff) * 8, &leaf, 8);
+}
+
+/* Run in S-mode under Sv39 with the root table at PT_ROOT. */
+static void
+enter_sv39(void)
+{
+	set_reg(VM_REG_PRIV, PRV_S);
+	set_reg(VM_REG_CSR(CSR_SATP), SATP_SV39 | PT_ROOT >> 12);
+}
+
 /* ---- breakpoints --------------------------------------------------------- */
 
 /*
@@ -358,15 +377,13 @@ Test(vmm_hart_debug, breakpoint_on_code_rewritten_without_fence_i)
  */
 Test(vmm_hart_debug, breakpoint_on_one_alias_never_stops_another)
 {
-	const uint64_t root = RAM + 0x10000, alias = UINT64_C(0xC0000000);
-	const uint64_t leaf = (RAM >> 12) << 10 | 0xcf;	/* V R W X A D */
+	const uint64_t alias = UINT64_C(0xC0000000);
 	const uint32_t code[] = { LI(A0, 0x11), EBREAK };
 
-	poke(root + 2 * 8, &leaf, 8);
-	poke(root + 3 * 8, &leaf, 8);
+	map_gigapage(RAM);
+	map_gigapage(alias);
 	poke(RAM, code, sizeof(code));
-	set_reg(VM_REG_PRIV, PRV_S);
-	set_reg(VM_REG_CSR(CSR_SATP), SATP_SV39 | root >> 12);
+	enter_sv39();
 	cr_assert_eq(vm_set_breakpoint(vm, alias, true), 0);
 
 	restart(RAM);
@@ -387,14 +404,12 @@ Test(vmm_hart_debug, breakpoint_on_one_alias_never_stops_another)
  */
 Test(vmm_hart_debug, breakpoint_before_a_fetch_fault)
 {
-	const uint64_t root = RAM + 0x10000, nowhere = UINT64_C(0x40000000);
-	const uint64_t leaf = (RAM >> 12) << 10 | 0xcf;	/* V R W X A D */
+	const uint64_t nowhere = UINT64_C(0x40000000);	/* not mapped */
 	const uint32_t code[] = { JALR(RA, T0, 0), EBREAK };
 
-	poke(root + 2 * 8, &leaf, 8);
+	map_gigapage(RAM);
 	poke(RAM, code, sizeof(code));
-	set_reg(VM_REG_PRIV, PRV_S);
-	set_reg(VM_REG_CSR(CSR_SATP), SATP_SV39 | root >> 12);
+	enter_sv39();
 	cr_assert_eq(vm_set_breakpoint(vm, nowhere, true), 0);
 	restart(RAM);
 	set_reg(VM_REG_X(T0), nowhere);
