@@ -78,17 +78,8 @@ putc:
 	sb a0, THR(s0)
 	ret
 
-/* Print the NUL-terminated string at a0. Clobbers t0-t2. */
-puts:
-1:	lbu t1, 0(a0)
-	beqz t1, 3f
-2:	lbu t2, LSR(s0)
-	andi t2, t2, LSR_THRE
-	beqz t2, 2b
-	sb t1, THR(s0)
-	addi a0, a0, 1
-	j 1b
-3:	ret
+/* puts (virt.h): the string at a0 on UART0.  Clobbers t0-t2, a0. */
+UART_PUTS_FUNC
 
 	.section .rodata
 msg_ready:	.asciz "echo: ready\r\n"

@@ -157,17 +157,8 @@ putc:
 	sb a0, 0(s0)
 	ret
 
-/* Print the NUL-terminated string at a0.  Clobbers t0, t1, a0. */
-puts:
-	lbu t1, 0(a0)
-	beqz t1, 2f
-1:	lbu t0, LSR(s0)
-	andi t0, t0, LSR_THRE
-	beqz t0, 1b
-	sb t1, 0(s0)
-	addi a0, a0, 1
-	j puts
-2:	ret
+/* puts (virt.h): the string at a0 on UART0.  Clobbers t0-t2, a0. */
+UART_PUTS_FUNC
 
 	.section .rodata
 msg_boot:	.asciz "reboot: boot "
