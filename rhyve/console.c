@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "devices.h"
+#include "fdwait.h"
 #include "machine.h"
 
 #define CONS_QLEN	4096	/* input bytes queued for the guest */
@@ -264,15 +265,10 @@ console_input(uint8_t c)
 static void *
 console_reader(void *arg)
 {
-	struct pollfd pfd[2];
 	uint8_t buf[256];
 	ssize_t n;
 
 	(void)arg;
-	pfd[0].fd = STDIN_FILENO;
-	pfd[0].events = POLLIN;
-	pfd[1].fd = cons.stopfd;
-	pfd[1].events = POLLIN;
 	for (;;) {
 		/* Wait for room before reading, so nothing read is lost. */
 		pthread_mutex_lock(&cons.qlock);
@@ -284,15 +280,8 @@ console_reader(void *arg)
 		}
 		pthread_mutex_unlock(&cons.qlock);
 
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
+		if (!fd_wait_readable(STDIN_FILENO, cons.stopfd))
 			break;
-		}
-		if (pfd[1].revents != 0)
-			break;
-		if (pfd[0].revents == 0)
-			continue;
 		n = read(STDIN_FILENO, buf, sizeof(buf));
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;

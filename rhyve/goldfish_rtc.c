@@ -19,7 +19,6 @@
  * The interrupt line is level: pending and enabled.
  */
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +28,7 @@
 #include <unistd.h>
 
 #include "devices.h"
+#include "fdwait.h"
 #include "mem.h"
 #include "virt.h"
 #include "vmmapi/vmmapi.h"
@@ -232,24 +232,10 @@ rtc_mmio(void *arg, int vcpu, bool write, uint64_t off, int size,
 static void *
 rtc_thread(void *arg)
 {
-	struct pollfd pfd[2];
 	uint64_t n;
 
 	(void)arg;
-	pfd[0].fd = rtc.timerfd;
-	pfd[0].events = POLLIN;
-	pfd[1].fd = rtc.stopfd;
-	pfd[1].events = POLLIN;
-	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (pfd[1].revents != 0)
-			break;
-		if (pfd[0].revents == 0)
-			continue;
+	while (fd_wait_readable(rtc.timerfd, rtc.stopfd)) {
 		(void)!read(rtc.timerfd, &n, sizeof(n));
 		pthread_mutex_lock(&rtc.mtx);
 		/* Re-check: the guest may have moved or cleared it. */
