@@ -3,7 +3,8 @@
 #   1. plain build: unit tests (Criterion) and integration tests (real guests,
 #      real gdb-multiarch and lldb);
 #   2. ASan+UBSan build: the same suite again;
-#   3. TSan build: the concurrency tests (tests/tsan.list).
+#   3. TSan build: the concurrency tests and the SMP guest and debugger
+#      integration tests named in tests/tsan.list.
 # Prints one line per test and a closing "N passed, M failed[, K skipped]".
 # RHYVE_TEST_ONLY=plain|asan|tsan runs one stage; RHYVE_TEST_FILTER=REGEX
 # runs only tests whose name matches.
@@ -63,10 +64,14 @@ unit() {
 	done
 }
 
+# integration STAGE RHYVE [LIST]: every integration test (or those named in LIST).
 integration() {
-	local stage=$1 rhyve=$2 t
+	local stage=$1 rhyve=$2 list=${3:-} t
 	for t in tests/integration/*; do
 		[ -f "$t" ] && [ -x "$t" ] || continue
+		if [ -n "$list" ] && ! grep -qx "$(basename "$t")" "$list"; then
+			continue
+		fi
 		RHYVE=$rhyve BUILD=build run_one "$stage" "integration/$(basename "$t")" 600 "$t"
 	done
 }
@@ -88,8 +93,9 @@ if [ -z "$ONLY" ] || [ "$ONLY" = asan ]; then
 	fi
 fi
 if [ -z "$ONLY" ] || [ "$ONLY" = tsan ]; then
-	if build build/tsan tsan unit-bins; then
+	if build build "" guests && build build/tsan tsan all unit-bins; then
 		unit tsan build/tsan tests/tsan.list
+		integration tsan "$PWD/build/tsan/rhyve" tests/tsan.list
 	fi
 fi
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "guest_mem.h"
 #include "hart.h"
 #include "hart_dcache.h"
 #include "hart_insn.h"
@@ -396,9 +397,9 @@ dcache_raw(struct hart *h, uint64_t pidx, unsigned off)
 	const uint8_t *host = h->env.ram + pidx * 4096 + off;
 	uint16_t lo, hi;
 
-	memcpy(&lo, host, 2);
+	gmem_read(&lo, host, 2);
 	if ((lo & 3) != 3 || off >= 4096 - 2)
 		return lo;
-	memcpy(&hi, host + 2, 2);
+	gmem_read(&hi, host + 2, 2);
 	return (uint32_t)lo | (uint32_t)hi << 16;
 }

@@ -26,6 +26,7 @@
  */
 #include <string.h>
 
+#include "guest_mem.h"
 #include "hart.h"
 #include "hart_dcache.h"
 #include "hart_exec.h"
@@ -182,7 +183,7 @@ hart_run_fast(struct hart *h, const struct hart_run_ctl *ctl)
 	type v;								\
 	if (__builtin_expect(e->tag != TLB_PAGE(va + sizeof(type) - 1), 0)) \
 		goto L_GENERIC;						\
-	memcpy(&v, (const void *)(uintptr_t)(va + e->addend), sizeof(v)); \
+	gmem_read(&v, (const void *)(uintptr_t)(va + e->addend), sizeof(v)); \
 	x[d->rd] = (uint64_t)(utype)v;					\
 	NEXT(n);							\
 } while (0)
@@ -194,7 +195,7 @@ hart_run_fast(struct hart *h, const struct hart_run_ctl *ctl)
 	type v = (type)x[d->rs2];					\
 	if (__builtin_expect(e->tag != TLB_PAGE(va + sizeof(type) - 1), 0)) \
 		goto L_GENERIC;						\
-	memcpy((void *)(uintptr_t)(va + e->addend), &v, sizeof(v));	\
+	gmem_write((void *)(uintptr_t)(va + e->addend), &v, sizeof(v)); \
 	NEXT(n);							\
 } while (0)
 #define ALU(n, expr) do { x[d->rd] = (expr); NEXT(n); } while (0)

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "guest_mem.h"
 #include "hart.h"
 
 #define PTE_V	(UINT64_C(1) << 0)
@@ -284,7 +285,7 @@ load_slow(struct hart *h, uint64_t va, int size, uint64_t *val)
 	p = hart_ram_ptr(h, pa, (uint64_t)size);
 	if (p != NULL) {
 		tlb_fill(h, ACC_LOAD, va, pa);
-		memcpy(&v, p, (size_t)size);
+		gmem_read(&v, p, (size_t)size);
 		*val = v;
 		return MEM_OK;
 	}
@@ -313,7 +314,7 @@ hart_load(struct hart *h, uint64_t va, int size, uint64_t *val)
 	if (__builtin_expect(p != NULL, 1)) {
 		uint64_t v = 0;
 
-		memcpy(&v, p, (size_t)size);
+		gmem_read(&v, p, (size_t)size);
 		*val = v;
 		return MEM_OK;
 	}
@@ -352,7 +353,7 @@ store_slow(struct hart *h, uint64_t va, int size, uint64_t val)
 	p = hart_ram_ptr(h, pa, (uint64_t)size);
 	if (p != NULL) {
 		tlb_fill(h, ACC_STORE, va, pa);
-		memcpy(p, &val, (size_t)size);
+		gmem_write(p, &val, (size_t)size);
 		dcache_code_written(h, pa, (uint64_t)size);
 		return MEM_OK;
 	}
@@ -380,7 +381,7 @@ hart_store(struct hart *h, uint64_t va, int size, uint64_t val)
 
 	p = tlb_lookup(h, ACC_STORE, va, size);
 	if (__builtin_expect(p != NULL, 1)) {
-		memcpy(p, &val, (size_t)size);
+		gmem_write(p, &val, (size_t)size);
 		return MEM_OK;
 	}
 	if (__builtin_expect(h->nwps != 0 && !h->watch_skip, 0) &&
@@ -400,7 +401,7 @@ hart_fetch(struct hart *h, uint64_t va, uint32_t *insn)
 
 	p = tlb_lookup(h, ACC_FETCH, va, 4);
 	if (__builtin_expect(p != NULL, 1)) {
-		memcpy(insn, p, 4);
+		gmem_read(insn, p, 4);
 		return MEM_OK;
 	}
 	/* Slow path: two halves, each may sit on its own page. */
@@ -419,7 +420,7 @@ hart_fetch(struct hart *h, uint64_t va, uint32_t *insn)
 			}
 			tlb_fill(h, ACC_FETCH, a, pa);
 		}
-		memcpy(half ? &hi : &lo, p, 2);
+		gmem_read(half ? &hi : &lo, p, 2);
 		if (half == 0 && (lo & 3) != 3) {
 			*insn = lo;
 			return MEM_OK;
