@@ -241,6 +241,27 @@ Test(vmm_hart_debug, several_breakpoints_on_one_page)
 	cr_assert_eq(reg(VM_REG_X(A0)), 1000);
 }
 
+/*
+ * Thousands of breakpoints (GDB's rbreak sets that many): the one on the
+ * loop stops every pass, the others cost nothing, and removing it with
+ * more breakpoints left than a page has slots still unmarks it.
+ */
+Test(vmm_hart_debug, thousands_of_breakpoints)
+{
+	poke(RAM, loop, sizeof(loop));
+	for (uint64_t i = 0; i < 3000; i++)
+		cr_assert_eq(vm_set_breakpoint(vm, RAM + 0x20 + 4 * i, true), 0);
+	cr_assert_eq(vm_set_breakpoint(vm, RAM + 0x08, true), 0);
+	expect_bp(RAM + 0x08);
+	expect_bp(RAM + 0x08);
+	cr_assert_eq(reg(VM_REG_X(A0)), 1);
+	cr_assert_eq(checked(), 1);
+	cr_assert_eq(vm_set_breakpoint(vm, RAM + 0x08, false), 0);
+	expect_ebreak(RAM + 0x14);
+	cr_assert_eq(reg(VM_REG_X(A0)), 1000);
+	cr_assert_eq(checked(), 2, "the loop ran decoded once unmarked");
+}
+
 /* Breakpoints elsewhere (another page, or this page but not executed). */
 Test(vmm_hart_debug, breakpoints_not_hit_cost_no_checked_instruction)
 {

@@ -59,13 +59,36 @@ exit_mtrap(struct hart *h, struct vm_exit *vme)
 	return HART_EXIT;
 }
 
+int
+hart_bp_lower_bound(const struct hart *h, uint64_t va)
+{
+	int lo = 0, hi = h->nbps;
+
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (h->bps[mid] < va)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 bool
 hart_bp_hit(const struct hart *h, uint64_t pc)
 {
-	for (int i = 0; i < h->nbps; i++)
-		if (h->bps[i] == pc)
-			return true;
-	return false;
+	int i = hart_bp_lower_bound(h, pc);
+
+	return i < h->nbps && h->bps[i] == pc;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
 }
 
 int
@@ -339,7 +362,7 @@ rv64_debug_changed(struct hart *h)
 	int n = vmm_breakpoints(h->env.vm, NULL, 0);
 	int m = vmm_watchpoints(h->env.vm, NULL, 0);
 
-	/* The old breakpoints' marks go first: they are found through them. */
+	/* The old breakpoints' marks go first (found through them). */
 	dcache_unmark_bps(h);
 	free(h->bps);
 	free(h->wps);
@@ -351,6 +374,7 @@ rv64_debug_changed(struct hart *h)
 		int k = vmm_breakpoints(h->env.vm, h->bps, n);
 		h->nbps = k < n ? k : n;
 	}
+	qsort(h->bps, (size_t)h->nbps, sizeof(*h->bps), cmp_u64);
 	for (int i = 0; i < h->nbps; i++)
 		h->bp_pages |= UINT64_C(1) << ((h->bps[i] >> 12) & 63);
 	if (m > 0 && (h->wps = calloc((size_t)m, sizeof(*h->wps))) != NULL) {

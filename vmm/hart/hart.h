@@ -37,7 +37,6 @@
 /* Run through the decoded-instruction cache (hart_fast.c) when allowed. */
 #define HART_USE_DCACHE		1
 #define HART_TLB_SIZE		256	/* entries per access type, direct mapped */
-#define HART_MAX_BPS		64	/* cached copy; more use the slow list */
 
 /* Exception causes (mcause without the interrupt bit). */
 enum {
@@ -144,7 +143,9 @@ struct hart {
 	uint64_t	pend_va;	/* virtual address of the MMIO access */
 
 	/*
-	 * Debug points (copied from the vmm in debug_changed).  bp_pages has
+	 * Debug points (copied from the vmm in debug_changed; bps sorted, so
+	 * that a pc or a page finds its breakpoints by binary search, even
+	 * with thousands set).  bp_pages has
 	 * bit (va >> 12) % 64 set for the page of every breakpoint: the fast
 	 * loop marks a decoded page's breakpoint slots when it enters the
 	 * page through such a virtual page (hart_dcache.h).
@@ -165,6 +166,8 @@ int	hart_run_fast(struct hart *h, const struct hart_run_ctl *ctl);
 
 /* hart.c: breakpoints. */
 bool	hart_bp_hit(const struct hart *h, uint64_t pc);
+/* Index of the first breakpoint >= va in h->bps (h->nbps if none). */
+int	hart_bp_lower_bound(const struct hart *h, uint64_t va);
 /* Stop at pc (not executed) with a vmm breakpoint exit; returns HART_EXIT. */
 int	hart_bp_exit(struct hart *h, uint64_t pc);
 

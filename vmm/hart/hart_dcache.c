@@ -72,37 +72,45 @@ dcache_mark_bps(struct hart *h, uint64_t pidx, uint64_t page_va)
 	struct dpage *p = h->dc.pages[pidx];
 	const uint8_t op = DC_INDEX(DOP_BPT, 1);
 
-	for (int i = 0; i < h->nbps; i++) {
+	/* h->bps is sorted (hart.h): the page's breakpoints are a run. */
+	for (int i = hart_bp_lower_bound(h, page_va); i < h->nbps &&
+	    h->bps[i] - page_va < 4096; i++) {
 		int s = bp_slot(h->bps[i]);
 
-		if ((h->bps[i] & ~UINT64_C(0xfff)) != page_va || s < 0 ||
-		    p->slot[s].op == op)
+		if (s < 0 || p->slot[s].op == op)
 			continue;
 		p->slot[s] = (struct dinsn){ .fn = h->dc.labels[op], .op = op };
+		p->marked = true;
 	}
 }
 
 /*
- * Marks sit only at the page offsets of breakpoints, so looking at those
- * offsets of every live page finds them all, aliases included.
+ * Marks sit only on marked pages, at the page offsets of breakpoints:
+ * look at those offsets, or at every slot when there are more
+ * breakpoints than slots.
  */
 void
 dcache_unmark_bps(struct hart *h)
 {
 	struct dcache *dc = &h->dc;
 	const void *fn = dc->labels[DC_INDEX(DOP_DECODE, 1)];
+	const uint8_t op = DC_INDEX(DOP_BPT, 1);
+	bool every = h->nbps >= DCACHE_SLOTS - 1;
 
-	for (int i = 0; i < h->nbps; i++) {
-		int s = bp_slot(h->bps[i]);
+	for (int k = 0; k < dc->nlive; k++) {
+		struct dpage *p = dc->pages[dc->live[k]];
+		int n = every ? DCACHE_SLOTS - 1 : h->nbps;
 
-		if (s < 0)
+		if (!p->marked)
 			continue;
-		for (int k = 0; k < dc->nlive; k++) {
-			struct dinsn *d = &dc->pages[dc->live[k]]->slot[s];
+		for (int i = 0; i < n; i++) {
+			int s = every ? i : bp_slot(h->bps[i]);
 
-			if (d->op == DC_INDEX(DOP_BPT, 1))
-				*d = (struct dinsn){ .fn = fn, .op = DC_INDEX(DOP_DECODE, 1) };
+			if (s >= 0 && p->slot[s].op == op)
+				p->slot[s] = (struct dinsn){ .fn = fn,
+				    .op = DC_INDEX(DOP_DECODE, 1) };
 		}
+		p->marked = false;
 	}
 }
 
@@ -132,6 +140,7 @@ dcache_page(struct hart *h, uint64_t pidx)
 	if (p == NULL)
 		return NULL;
 	slots_reset(dc, p);
+	p->marked = false;
 	p->slot[DCACHE_SLOTS - 1].op = DC_INDEX(DOP_PAGE_END, 1);
 	p->slot[DCACHE_SLOTS - 1].fn = dc->labels[DC_INDEX(DOP_PAGE_END, 1)];
 	dc->pages[pidx] = p;

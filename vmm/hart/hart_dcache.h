@@ -32,11 +32,12 @@
  *   never a wrong stop.  A mark is lost when its slot is reset (a code
  *   write) and made again at the next entry into the page, which every
  *   path back from a code write goes through.  dcache_unmark_bps() resets
- *   every mark of the current breakpoint list (before it changes).
+ *   every mark (before the breakpoint list changes).
  */
 #ifndef RHYVE_HART_DCACHE_H
 #define RHYVE_HART_DCACHE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -112,6 +113,7 @@ const void *const *hart_fast_labels(void);
 
 struct dpage {
 	struct dinsn	slot[DCACHE_SLOTS];
+	bool		marked;		/* may hold DOP_BPT slots */
 };
 
 struct dcache {
@@ -142,7 +144,7 @@ void	dcache_flush(struct hart *h);
  * breakpoints in virtual page 'page_va' fall on.
  */
 void	dcache_mark_bps(struct hart *h, uint64_t pidx, uint64_t page_va);
-/* Reset every slot a breakpoint of h->bps may have marked. */
+/* Reset every marked slot (before h->bps changes). */
 void	dcache_unmark_bps(struct hart *h);
 
 #endif
