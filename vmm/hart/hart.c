@@ -374,7 +374,8 @@ rv64_debug_changed(struct hart *h)
 		int k = vmm_breakpoints(h->env.vm, h->bps, n);
 		h->nbps = k < n ? k : n;
 	}
-	qsort(h->bps, (size_t)h->nbps, sizeof(*h->bps), cmp_u64);
+	if (h->nbps > 1)
+		qsort(h->bps, (size_t)h->nbps, sizeof(*h->bps), cmp_u64);
 	for (int i = 0; i < h->nbps; i++)
 		h->bp_pages |= UINT64_C(1) << ((h->bps[i] >> 12) & 63);
 	if (m > 0 && (h->wps = calloc((size_t)m, sizeof(*h->wps))) != NULL) {
