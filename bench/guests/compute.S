@@ -42,10 +42,7 @@ bench_poweroff:
 	j park
 	.globl bench_failed
 bench_failed:
-	slli t1, a0, 16
-	li t2, 0x3333
-	or t1, t1, t2
-	sw t1, 0(t0)
+	EXIT_FAIL(a0)
 park:
 	wfi
 	j park

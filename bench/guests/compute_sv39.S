@@ -92,17 +92,14 @@ s_main:
 	la sp, stack_end
 	call bench_kernel
 	li t0, SIFIVE_TEST	/* through root[0] */
-	bnez a0, 1f
+	bnez a0, s_failed
 	li t1, 0x5555
 	.globl bench_poweroff
 bench_poweroff:			/* for bench/debug_points.py --count */
 	sw t1, 0(t0)
 	j s_main
-1:	slli t1, a0, 16
-	li t2, 0x3333
-	or t1, t1, t2
-	sw t1, 0(t0)
-	j s_main
+s_failed:
+	EXIT_FAIL(a0)
 
 	/* any trap to M is a failure: code 0xee */
 m_trap:
