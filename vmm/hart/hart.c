@@ -104,6 +104,20 @@ hart_bp_exit(struct hart *h, uint64_t pc)
 	return HART_EXIT;
 }
 
+int
+hart_wfi_exit(struct hart *h, const struct hart_run_ctl *ctl)
+{
+	if (ctl->wfi_exit) {
+		struct vm_exit *vme = h->vme;
+
+		memset(vme, 0, sizeof(*vme));
+		vme->exitcode = VM_EXITCODE_WFI;
+		vme->pc = h->pc;
+		return HART_EXIT;
+	}
+	return HART_WFI;
+}
+
 /* run_reference() in 'one' mode: the first instruction is done, go on. */
 #define REF_MORE	(-1)
 
@@ -168,13 +182,7 @@ run_reference(struct hart *h, const struct hart_run_ctl *ctl, bool skip_bp,
 			h->instret++;
 			if (ctl->mtrap_exit)
 				return exit_mtrap(h, vme);
-			if (ctl->wfi_exit) {
-				memset(vme, 0, sizeof(*vme));
-				vme->exitcode = VM_EXITCODE_WFI;
-				vme->pc = h->pc;
-				return HART_EXIT;
-			}
-			return HART_WFI;
+			return hart_wfi_exit(h, ctl);
 		}
 		if (ctl->mtrap_exit)
 			return exit_mtrap(h, vme);

@@ -164,12 +164,14 @@ struct hart {
 /* hart_fast.c: the decoded-cache run loop (everything but single-step). */
 int	hart_run_fast(struct hart *h, const struct hart_run_ctl *ctl);
 
-/* hart.c: breakpoints. */
+/* hart.c: exits and breakpoints shared by both run loops. */
 bool	hart_bp_hit(const struct hart *h, uint64_t pc);
 /* Index of the first breakpoint >= va in h->bps (h->nbps if none). */
 int	hart_bp_lower_bound(const struct hart *h, uint64_t va);
 /* Stop at pc (not executed) with a vmm breakpoint exit; returns HART_EXIT. */
 int	hart_bp_exit(struct hart *h, uint64_t pc);
+/* After a retired WFI: the WFI exit if ctl asks for it, else HART_WFI. */
+int	hart_wfi_exit(struct hart *h, const struct hart_run_ctl *ctl);
 
 /* Whether the virtual page of 'va' may hold a breakpoint (bp_pages). */
 static inline bool

@@ -24,26 +24,11 @@
  * 2048 instructions without one of those, so a kick is seen after at
  * most HART_KICK_BUDGET + 2048 instructions.
  */
-#include <string.h>
 
 #include "guest_mem.h"
 #include "hart.h"
 #include "hart_dcache.h"
 #include "hart_exec.h"
-
-static int
-fast_wfi_exit(struct hart *h, const struct hart_run_ctl *ctl)
-{
-	if (ctl->wfi_exit) {
-		struct vm_exit *vme = h->vme;
-
-		memset(vme, 0, sizeof(*vme));
-		vme->exitcode = VM_EXITCODE_WFI;
-		vme->pc = h->pc;
-		return HART_EXIT;
-	}
-	return HART_WFI;
-}
 
 /*
  * Each handler must end in its own indirect jump (threaded code: the
@@ -484,7 +469,7 @@ generic_done:
 		return HART_EXIT;
 	case X_WFI:
 		h->instret = ic + 1;
-		return fast_wfi_exit(h, ctl);
+		return hart_wfi_exit(h, ctl);
 	}
 	if (ic >= limit)
 		goto check;
