@@ -195,6 +195,8 @@ void	*hart_ram_ptr(struct hart *h, uint64_t pa, uint64_t len);
 /* hart_csr.c */
 int	hart_csr_read(struct hart *h, int csr, uint64_t *val, bool debugger);
 int	hart_csr_write(struct hart *h, int csr, uint64_t val, bool debugger);
+/* The value a CSRRS/CSRRC of csr modifies, given what the read returned. */
+uint64_t hart_csr_rmw_base(const struct hart *h, int csr, uint64_t read);
 uint64_t hart_mstatus_read(struct hart *h);
 void	hart_trap(struct hart *h, uint64_t cause, uint64_t tval, bool intr);
 uint64_t hart_pending_irqs(struct hart *h, uint64_t mtime);

@@ -94,6 +94,23 @@ hart_mip(struct hart *h, uint64_t mtime)
 	return mip;
 }
 
+/*
+ * What CSRRS/CSRRC modify: the value a read returns, except that mip.SEIP
+ * is the software-writable bit alone, without the PLIC's line ORed in
+ * (priv 1.12, 3.1.9).  Modifying the read value instead latches the line
+ * into the software bit: OpenSBI's csr_set(mip, SSIP) for an IPI, run
+ * while a disk interrupt is pending, left SEIP set for good, and Linux
+ * took supervisor external interrupts with nothing to claim (a hard
+ * lockup of that hart).
+ */
+uint64_t
+hart_csr_rmw_base(const struct hart *h, int csr, uint64_t read)
+{
+	if (csr == 0x344)
+		return (read & ~MIP_SEIP) | (h->mip & MIP_SEIP);
+	return read;
+}
+
 uint64_t
 hart_pending_irqs(struct hart *h, uint64_t mtime)
 {

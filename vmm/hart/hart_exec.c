@@ -367,8 +367,8 @@ exec_csr(struct hart *h, uint32_t insn, int len)
 	if (write) {
 		switch (f3 & 3) {
 		case 1: nv = src; break;
-		case 2: nv = old | src; break;
-		default: nv = old & ~src; break;
+		case 2: nv = hart_csr_rmw_base(h, csr, old) | src; break;
+		default: nv = hart_csr_rmw_base(h, csr, old) & ~src; break;
 		}
 		r = hart_csr_write(h, csr, nv, false);
 		if (r != 0)
