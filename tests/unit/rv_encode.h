@@ -1,8 +1,7 @@
 /*
  * rv_encode.h - encoders for the hand-written RV64 instructions of the
  * white-box hart engine tests (tests/unit/vmm_hart_*.c) and the guests of
- * conc_plic.c.  Macros, so
- * that they make constant initializers.
+ * conc_plic.c.  Macros, so that they make constant initializers.
  * Spec: unprivileged ISA 20191213, chapter 24 (base formats) and 16 (C).
  */
 #ifndef RV_ENCODE_H
