@@ -258,6 +258,57 @@ out:
 	return error;
 }
 
+static uint64_t
+le(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+
+	while (n-- > 0)
+		v = v << 8 | p[n];
+	return v;
+}
+
+/*
+ * A raw image that is a kernel for another machine is refused before it
+ * runs garbage; a RISC-V Linux Image must fit with its BSS.  Formats:
+ * Linux's Documentation/arch/riscv/boot-image-header.rst and arm64's
+ * booting.rst (magic at 56), x86's boot protocol ("HdrS" at 0x202), PE's
+ * COFF header (Machine, at the offset in e_lfanew).
+ */
+static int
+check_raw_kernel(int fd, uint64_t fsize, const char *path,
+    const struct guest_ram *ram, uint64_t addr, char *err, size_t errlen)
+{
+	unsigned char h[0x210], pe[6];
+	uint64_t lfanew, need;
+
+	memset(h, 0, sizeof(h));
+	if (read_full(fd, h, fsize < sizeof(h) ? fsize : sizeof(h), 0) != 0)
+		return lfail(err, errlen, path, "%s", strerror(errno));
+	if (memcmp(h + 56, "ARM\x64", 4) == 0)
+		return lfail(err, errlen, path, "an arm64 Linux image, not "
+		    "RISC-V");
+	if (memcmp(h + 0x202, "HdrS", 4) == 0)
+		return lfail(err, errlen, path, "an x86 Linux kernel, not "
+		    "RISC-V");
+	if (memcmp(h + 56, "RSC\x05", 4) == 0) {
+		need = le(h + 16, 8);		/* image_size, BSS included */
+		if (need > fsize && !in_ram(ram, addr, need))
+			return lfail(err, errlen, path, "this Linux image "
+			    "needs %llu bytes at 0x%llx, RAM ends at 0x%llx "
+			    "(try a larger -m)", (unsigned long long)need,
+			    (unsigned long long)addr,
+			    (unsigned long long)(ram->base + ram->size));
+		return 0;
+	}
+	if (h[0] == 'M' && h[1] == 'Z' && (lfanew = le(h + 0x3c, 4)) + 6 <= fsize &&
+	    read_full(fd, pe, 6, lfanew) == 0 && memcmp(pe, "PE\0\0", 4) == 0 &&
+	    le(pe + 4, 2) != 0x5064)	/* IMAGE_FILE_MACHINE_RISCV64 */
+		return lfail(err, errlen, path, "a PE/EFI image for machine "
+		    "0x%04llx, not RISC-V", (unsigned long long)le(pe + 4, 2));
+	return 0;
+}
+
 int
 loader_load_image(const char *path, const struct guest_ram *ram,
     uint64_t raw_addr, struct load_info *li, char *err, size_t errlen)
@@ -272,7 +323,8 @@ loader_load_image(const char *path, const struct guest_ram *ram,
 	if (fsize >= SELFMAG && read_full(fd, magic, SELFMAG, 0) == 0 &&
 	    memcmp(magic, ELFMAG, SELFMAG) == 0)
 		error = load_elf_fd(fd, fsize, path, ram, li, err, errlen);
-	else
+	else if ((error = check_raw_kernel(fd, fsize, path, ram, raw_addr,
+	    err, errlen)) == 0)
 		error = load_raw_fd(fd, fsize, path, ram, raw_addr, li, err,
 		    errlen);
 	close(fd);

@@ -98,6 +98,11 @@ expect_error host-elf "/bin/true: not a 64-bit RISC-V" \
 truncate -s 17M "$tmp/huge.img"
 expect_error image-too-large "huge.img: image too large for RAM" \
     "${V[@]}" -m 16M -bios none -kernel "$tmp/huge.img"
+# A kernel for another machine: refused, not run (an arm64 Image header).
+head -c 4096 /dev/zero >"$tmp/arm64.img"
+printf 'ARM\144' | dd of="$tmp/arm64.img" bs=1 seek=56 conv=notrunc 2>/dev/null
+expect_error arm64-kernel "arm64.img: an arm64 Linux image, not RISC-V" \
+    "${V[@]}" -kernel "$tmp/arm64.img"
 expect_error missing-bios "/nonexistent/fw.bin: No such file" \
     "${V[@]}" -bios /nonexistent/fw.bin
 expect_error directory-kernel "not a regular file" \

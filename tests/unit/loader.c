@@ -387,6 +387,64 @@ Test(loader, raw_address_outside_ram)
 	    sizeof(err)), -1);
 }
 
+/* Kernels for other machines are refused, not run as raw code. */
+static void
+expect_refused(const uint8_t *img, size_t len, const char *why)
+{
+	char *p = write_file("kernel", img, len);
+
+	cr_expect_eq(loader_load_image(p, &ram, RAM_BASE, &li, err,
+	    sizeof(err)), -1, "loaded an image that is %s", why);
+	cr_expect(strstr(err, why) != NULL, "%s", err);
+}
+
+Test(loader, foreign_kernels_refused)
+{
+	uint8_t img[0x400];
+
+	memset(img, 0, sizeof(img));
+	memcpy(img + 56, "ARM\x64", 4);
+	expect_refused(img, sizeof(img), "an arm64 Linux image, not RISC-V");
+
+	memset(img, 0, sizeof(img));
+	memcpy(img + 0x202, "HdrS", 4);
+	expect_refused(img, sizeof(img), "an x86 Linux kernel, not RISC-V");
+
+	memset(img, 0, sizeof(img));
+	img[0] = 'M';
+	img[1] = 'Z';
+	img[0x3c] = 0x80;			/* e_lfanew */
+	memcpy(img + 0x80, "PE\0\0\x64\x86", 6);	/* x86-64 */
+	expect_refused(img, sizeof(img), "a PE/EFI image for machine 0x8664");
+	/* A RISC-V EFI stub image (PE, machine 0x5064) is fine. */
+	img[0x84] = 0x64;
+	img[0x85] = 0x50;
+	cr_expect_eq(loader_load_image(write_file("efi", img, sizeof(img)),
+	    &ram, RAM_BASE, &li, err, sizeof(err)), 0, "%s", err);
+	/* So is a header cut short: a tiny raw blob. */
+	cr_expect_eq(loader_load_image(write_file("tiny", "MZ", 2), &ram,
+	    RAM_BASE, &li, err, sizeof(err)), 0, "%s", err);
+}
+
+/* A RISC-V Linux Image must fit with its BSS (image_size at 16). */
+Test(loader, riscv_image_size_checked)
+{
+	uint8_t img[0x100];
+	char *p;
+
+	memset(img, 0, sizeof(img));
+	memcpy(img + 48, "RISCV\0\0\0RSC\x05", 12);
+	img[16 + 2] = 0x10;			/* image_size 1 MiB */
+	p = write_file("Image", img, sizeof(img));
+	cr_expect_eq(loader_load_image(p, &ram, RAM_BASE + 0x1000, &li, err,
+	    sizeof(err)), -1);
+	cr_expect(strstr(err, "needs 1048576 bytes at 0x80001000") != NULL,
+	    "%s", err);
+	cr_expect_eq(loader_load_image(p, &ram, RAM_BASE, &li, err,
+	    sizeof(err)), 0, "%s", err);
+	cr_expect_eq(li.end, RAM_BASE + sizeof(img));
+}
+
 Test(loader, missing_and_odd_files)
 {
 	uint64_t size;
