@@ -1,0 +1,164 @@
+"""guest.py - Debian's riscv64 Linux as a test guest: find the kernel and
+busybox that scripts/fetch-linux.sh cached, pack an initramfs (newc cpio,
+written here) around tests/integration/linux/init, boot it on rhyve (or on
+QEMU, for the benchmarks) with a virtio-blk disk, and read what the guest
+printed.  Shared by tests/integration/linux_*.py and bench/linux_soak.py.
+Python 3 standard library only; not executable.
+"""
+import gzip
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
+RHYVE = os.environ.get("RHYVE", os.path.join(ROOT, "build", "rhyve"))
+SKIP = 77
+DISK_SIZE = 16 << 20
+PATTERN_BYTES = 1 << 20         # what rhyve.mode=smp writes at offset 0
+
+# Console lines that mean the kernel is in trouble, whatever else happens.
+TROUBLE = re.compile(r"LOCKUP|rcu_sched detected stall|soft lockup|"
+                     r"Kernel panic|Oops|BUG:|WARNING:|RHYVE-FAIL|"
+                     r"hung_task|nobody cared")
+
+
+def cache_dir():
+    return subprocess.run([os.path.join(ROOT, "scripts", "fetch-linux.sh"),
+                           "--print-dir"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def need_linux():
+    """The cached kernel's folder; exits 77 (skip) with a reason if absent."""
+    d = cache_dir()
+    if not os.path.isfile(os.path.join(d, "VERSION")):
+        print("skip: no Linux guest in %s (make setup fetches it: "
+              "scripts/fetch-linux.sh)" % d)
+        sys.exit(SKIP)
+    if not (os.path.isfile(RHYVE) and os.access(RHYVE, os.X_OK)):
+        print("skip: no rhyve binary at %s" % RHYVE)
+        sys.exit(SKIP)
+    return d
+
+
+def _newc(out, name, mode, data=b"", rdev=(0, 0), ino=[0]):
+    ino[0] += 1
+    nb = name.encode() + b"\0"
+    hdr = "070701" + "".join("%08x" % v for v in (
+        ino[0], mode, 0, 0, 1, 0, len(data), 0, 0, rdev[0], rdev[1],
+        len(nb), 0))
+    out.write(hdr.encode() + nb)
+    out.write(b"\0" * (-(110 + len(nb)) % 4))
+    out.write(data)
+    out.write(b"\0" * (-len(data) % 4))
+
+
+def make_initramfs(path, linux_dir):
+    """Write a gzip'd newc initramfs: busybox, /init, the virtio modules."""
+    mods = os.path.join(linux_dir, "modules")
+    order = open(os.path.join(mods, "order")).read().split()
+    with open(os.path.join(linux_dir, "busybox"), "rb") as f:
+        busybox = f.read()
+    with open(os.path.join(HERE, "init"), "rb") as f:
+        init = f.read()
+    with gzip.open(path, "wb", compresslevel=1) as out:
+        for d in ("bin", "dev", "proc", "sys", "tmp", "lib", "lib/modules"):
+            _newc(out, d, 0o40755)
+        # Without /dev/console init would start with no stdio.
+        _newc(out, "dev/console", 0o20600, rdev=(5, 1))
+        _newc(out, "bin/busybox", 0o100755, busybox)
+        _newc(out, "init", 0o100755, init)
+        for m in order:
+            with open(os.path.join(mods, m), "rb") as f:
+                _newc(out, "lib/modules/" + m, 0o100644, f.read())
+        _newc(out, "lib/modules/order", 0o100644,
+              ("\n".join(order) + "\n").encode())
+        _newc(out, "TRAILER!!!", 0)
+
+
+class Guest:
+    """One boot: a work folder with the initramfs and a fresh disk."""
+
+    def __init__(self, smp=4, bios="default", mem="512M", mode="smp",
+                 append="", emulator=None, extra=(), secs=None):
+        self.linux = need_linux()
+        self.tmp = tempfile.TemporaryDirectory(prefix="rhyve-linux-")
+        self.initrd = os.path.join(self.tmp.name, "initrd.gz")
+        self.disk = os.path.join(self.tmp.name, "disk.img")
+        self.log = os.path.join(self.tmp.name, "console.log")
+        make_initramfs(self.initrd, self.linux)
+        with open(self.disk, "wb") as f:
+            f.truncate(DISK_SIZE)
+        cmdline = "console=ttyS0 panic=-1 rhyve.mode=%s" % mode
+        if secs is not None:
+            cmdline += " rhyve.secs=%d" % secs
+        if append:
+            cmdline += " " + append
+        self.args = [emulator or RHYVE, "-M", "virt", "-smp", str(smp),
+                     "-m", mem, "-nographic",
+                     "-kernel", os.path.join(self.linux, "Image"),
+                     "-initrd", self.initrd, "-append", cmdline,
+                     "-drive", "file=%s,format=raw,if=none,id=d0" % self.disk,
+                     "-device", "virtio-blk-device,drive=d0"]
+        if bios is not None:            # None: rhyve's built-in SBI
+            self.args[1:1] = ["-bios", bios]
+        self.args += list(extra)
+        self.proc = None
+        self.seconds = None
+
+    def start(self):
+        self._t0 = time.monotonic()
+        self._logf = open(self.log, "wb")
+        self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL,
+                                     stdout=self._logf,
+                                     stderr=subprocess.STDOUT)
+        return self
+
+    def wait(self, timeout):
+        """Exit status, or None after timeout seconds (then killed)."""
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            rc = None
+        self.seconds = time.monotonic() - self._t0
+        self._logf.close()
+        return rc
+
+    def boot(self, timeout):
+        return self.start().wait(timeout)
+
+    def console(self):
+        with open(self.log, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def wait_for(self, pattern, timeout):
+        """The first match of pattern in the console, waiting while it runs."""
+        deadline = time.monotonic() + timeout
+        rx = re.compile(pattern)
+        while True:
+            m = rx.search(self.console())
+            if m or time.monotonic() > deadline or self.proc.poll() is not None:
+                return m
+            time.sleep(0.1)
+
+    def disk_bytes(self, n):
+        with open(self.disk, "rb") as f:
+            return f.read(n)
+
+    def close(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.tmp.cleanup()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
