@@ -29,3 +29,8 @@ if [ -x bench/debug_points.py ]; then
 	echo "-- debug points: guest speed with a breakpoint / watchpoint set, rhyve vs QEMU"
 	bench/debug_points.py --rhyve "$RHYVE"
 fi
+
+if [ -x bench/linux_soak.py ]; then
+	echo "-- Linux SMP: boots in a row with disk load, hangs reported, boot time vs QEMU"
+	bench/linux_soak.py --rhyve "$RHYVE" --boots "${LINUX_BOOTS:-10}" --qemu-boots 3
+fi
