@@ -90,7 +90,7 @@ def main():
     ap.add_argument("--qemu", default=shutil.which("qemu-system-riscv64"))
     ap.add_argument("--keep", help="folder for the consoles of failed boots")
     a = ap.parse_args()
-    guest.need_linux()
+    guest.need_linux(a.rhyve)
     bios = None if a.bios == "builtin" else "default"
     print("== Linux soak: %d boots, -smp %d, %s, %s" %
           (a.boots, a.smp, "OpenSBI" if bios else "built-in SBI",

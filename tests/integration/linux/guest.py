@@ -32,15 +32,17 @@ def cache_dir():
                           check=True).stdout.strip()
 
 
-def need_linux():
-    """The cached kernel's folder; exits 77 (skip) with a reason if absent."""
+def need_linux(emulator=None):
+    """The cached kernel's folder; exits 77 (skip) with a reason if it or
+    the emulator (default: rhyve) is absent."""
     d = cache_dir()
     if not os.path.isfile(os.path.join(d, "VERSION")):
         print("skip: no Linux guest in %s (make setup fetches it: "
               "scripts/fetch-linux.sh)" % d)
         sys.exit(SKIP)
-    if not (os.path.isfile(RHYVE) and os.access(RHYVE, os.X_OK)):
-        print("skip: no rhyve binary at %s" % RHYVE)
+    emulator = emulator or RHYVE
+    if not (os.path.isfile(emulator) and os.access(emulator, os.X_OK)):
+        print("skip: no emulator binary at %s" % emulator)
         sys.exit(SKIP)
     return d
 
@@ -85,7 +87,7 @@ class Guest:
 
     def __init__(self, smp=4, bios="default", mem="512M", mode="smp",
                  append="", emulator=None, extra=(), secs=None):
-        self.linux = need_linux()
+        self.linux = need_linux(emulator)
         self.tmp = tempfile.TemporaryDirectory(prefix="rhyve-linux-")
         self.initrd = os.path.join(self.tmp.name, "initrd.gz")
         self.disk = os.path.join(self.tmp.name, "disk.img")
