@@ -50,6 +50,8 @@ struct vcpu {
 	int		 frozen_from;	/* (v) state to restore on thaw */
 	int		 freezers;	/* (v) threads waiting in vcpu_freeze() */
 	bool		 in_wfi;	/* (v) */
+	int		 wfi_spins;	/* (v) WFIs in a row that did not sleep */
+	uint64_t	 wfi_spin_at;	/* (v) instret at the last of them */
 	bool		 in_run;	/* (v) the owner thread is inside vm_run() */
 	atomic_uint	 kick;		/* (a) see struct hart_env */
 	_Atomic uint64_t mip_ext;	/* (a) */
@@ -600,6 +602,47 @@ vcpu_apply_pending(struct vcpu *v)
 		ops->debug_changed(v->hart);
 }
 
+/* v->mtx held: wait on v->cv for at most ns nanoseconds (a kick wakes it). */
+static void
+vcpu_wait_ns(struct vcpu *v, int64_t ns)
+{
+	struct timespec ts;
+
+	if (ns > INT64_C(1000000000) * 3600)
+		ns = INT64_C(1000000000) * 3600;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ns += ts.tv_nsec;
+	ts.tv_sec += ns / 1000000000;
+	ts.tv_nsec = ns % 1000000000;
+	pthread_cond_timedwait(&v->cv, &v->mtx, &ts);
+}
+
+/*
+ * A guest may poll memory in a WFI loop while an interrupt it keeps
+ * masked stays pending, so that every WFI completes at once: OpenSBI
+ * 1.1's HSM wait does, with the boot IPI still in MSIP, until the kernel
+ * starts the hart.  Each round trip through here is cheap, but three
+ * such harts took most of a 2-core host from the hart they wait for (a
+ * Linux boot spent 12 s before its first message).  So after
+ * WFI_SPINS such WFIs in a row, each within WFI_SPIN_INSNS instructions
+ * of the last, a WFI waits WFI_SPIN_PAUSE_NS first (a kick still wakes
+ * it at once): a WFI may take that long on hardware too.
+ */
+#define WFI_SPINS		16
+#define WFI_SPIN_INSNS		256
+#define WFI_SPIN_PAUSE_NS	50000
+
+static bool
+vcpu_wfi_spinning(struct vcpu *v)
+{
+	uint64_t now = v->vm->ops->instret(v->hart);
+
+	v->wfi_spins = now - v->wfi_spin_at <= WFI_SPIN_INSNS ?
+	    v->wfi_spins + 1 : 0;
+	v->wfi_spin_at = now;
+	return v->wfi_spins >= WFI_SPINS;
+}
+
 /*
  * Sleep in WFI (in_wfi) or as a stopped hart until kicked or, for WFI,
  * until an enabled interrupt is pending.  The hart is only looked at
@@ -614,6 +657,8 @@ vcpu_sleep(struct vcpu *v, bool wfi)
 	pthread_mutex_lock(&v->mtx);
 	vcpu_set_state_locked(v, VCPU_SLEEPING);
 	v->in_wfi = wfi;
+	bool waited = false;
+
 	for (;;) {
 		uint64_t deadline;
 
@@ -632,25 +677,24 @@ vcpu_sleep(struct vcpu *v, bool wfi)
 			pthread_cond_wait(&v->cv, &v->mtx);
 			continue;
 		}
-		if (ops->wfi_wakeup(v->hart, vmm_mtime(vm)))
-			break;
+		if (ops->wfi_wakeup(v->hart, vmm_mtime(vm))) {
+			if (waited || !vcpu_wfi_spinning(v))
+				break;
+			vcpu_wait_ns(v, WFI_SPIN_PAUSE_NS);
+			waited = true;
+			continue;
+		}
+		waited = true;
+		v->wfi_spins = 0;
 		deadline = ops->next_timer(v->hart);
 		if (deadline == UINT64_MAX ||
 		    atomic_load(&vm->frozen_mtime) != UINT64_MAX) {
 			pthread_cond_wait(&v->cv, &v->mtx);
 		} else {
 			uint64_t now = vmm_mtime(vm);
-			int64_t ns = deadline > now ?
-			    (int64_t)((deadline - now) * 100) : 0;
-			struct timespec ts;
 
-			if (ns > INT64_C(1000000000) * 3600)
-				ns = INT64_C(1000000000) * 3600;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ns += ts.tv_nsec;
-			ts.tv_sec += ns / 1000000000;
-			ts.tv_nsec = ns % 1000000000;
-			pthread_cond_timedwait(&v->cv, &v->mtx, &ts);
+			vcpu_wait_ns(v, deadline > now ?
+			    (int64_t)((deadline - now) * 100) : 0);
 		}
 	}
 	v->in_wfi = false;

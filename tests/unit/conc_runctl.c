@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tests/lib/cmocka_check.h"
 #include "tests/lib/runctl_harness.h"
@@ -112,6 +113,51 @@ debugged_vcpu_retires_nothing_then_resumes(void **state)
 
 	CHECK((rc_resume(rc, 3)) == (0), "%s", "rc_resume(rc, 3) == 0");
 	CHECK(wait_progress(rc, 3, after, 2000), "vCPU 3 did not run after resume");
+	rc_destroy(rc);
+}
+
+/*
+ * A guest that polls with WFI while an interrupt it masks stays pending
+ * (OpenSBI's HSM wait with MSIP set) completes every WFI at once; the vmm
+ * then pauses such a WFI briefly (vm.c, WFI_SPINS), so that the spinning
+ * hart leaves the host's cores to the others.  Counted, not timed: in
+ * 300 ms a pausing hart completes at most some 6,000 WFIs (50 us each),
+ * a spinning one millions.  The WFIs still complete, and a suspend still
+ * stops the hart at once.
+ */
+#define PROG_WFI_POLL	(VM_RAM_BASE + 0x200)
+
+static void
+wfi_with_a_masked_pending_interrupt_does_not_spin(void **state)
+{
+	static const uint32_t poll[] = {
+		0x00200293,	/*    li    t0, 2 (SSIE) */
+		0x30429073,	/*    csrw  mie, t0 (mstatus.MIE stays 0) */
+		0x10500073,	/* 1: wfi */
+		0x00130313,	/*    addi  t1, t1, 1 */
+		0x0065b023,	/*    sd    t1, 0(a1) */
+		0xff5ff06f,	/*    j     1b */
+	};
+	struct rc *rc = rc_create(1);
+	void *code = vm_map_gpa(rc->ctx, PROG_WFI_POLL, sizeof(poll));
+	cpuset_t one;
+	uint64_t n;
+
+	(void)state;
+	CHECK(code != NULL, "no RAM for the program");
+	memcpy(code, poll, sizeof(poll));
+	CHECK(vm_raise_ssip(rc->ctx, 0) == 0, "vm_raise_ssip");
+	rc_start_hart(rc, 0, PROG_WFI_POLL);
+	rc_run_threads(rc);
+	rc_sleep_ms(300);
+	n = rc_slot(rc, 0);
+	print_message("WFIs completed in 300 ms with SSIP pending: %ju\n",
+	    (uintmax_t)n);
+	CHECK(n > 0, "no WFI completed though SSIP is pending and enabled");
+	CHECK(n < 60000, "%ju WFIs in 300 ms: the hart spins", (uintmax_t)n);
+	CHECK(vm_suspend_cpu(rc->ctx, 0) == 0, "vm_suspend_cpu");
+	set_of(&one, 0, 1);
+	CHECK(rc_wait_parked(rc, &one, STOP_BOUND_MS), "the polling hart did not park");
 	rc_destroy(rc);
 }
 
@@ -376,6 +422,7 @@ main(void)
 		cmocka_unit_test(debugged_vcpu_retires_nothing_then_resumes),
 		cmocka_unit_test(register_reads_of_busy_vcpus_do_not_starve),
 		cmocka_unit_test(suspend_all_stops_running_and_wfi_vcpus_promptly),
+		cmocka_unit_test(wfi_with_a_masked_pending_interrupt_does_not_spin),
 		cmocka_unit_test(resume_one_leaves_the_others_stopped),
 		cmocka_unit_test(resume_all_never_starts_a_hart_the_guest_did_not_start),
 		cmocka_unit_test(argument_errors),
