@@ -306,7 +306,6 @@ Test(vmm_hart_dcache, breakpoint_on_decoded_code)
  */
 Test(vmm_hart_dcache, rewrite_second_of_fused_pair)
 {
-	enum { S0 = 8 };
 	const uint32_t code[] = {
 		AUIPC(S0),			/* 0x00: s0 = RAM */
 		LW(T1, S0, 0x80),		/* 0x04: li a0, 5 */
