@@ -122,6 +122,8 @@ struct dcache {
 	uint64_t	npages;		/* RAM pages */
 	uint32_t	*live;		/* indices of allocated pages */
 	int		nlive;
+	struct dpage	**spare;	/* flushed pages kept for reuse */
+	int		nspare;
 };
 
 int	dcache_init(struct hart *h);
