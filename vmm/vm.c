@@ -10,7 +10,17 @@
  *  - vm_suspend_cpu()/vm_resume_cpu() add and remove vCPUs, kicking them
  *    so a running one leaves the engine promptly and a sleeping one wakes;
  *  - vm_reinit() takes a suspended VM back to power-on state in place
- *    (bhyve's VM_REINIT), for a guest reset.
+ *    (bhyve's VM_REINIT), for a guest reset;
+ *  - paused_cpus is a second, independent hold for the operator (QMP
+ *    stop/cont, rhyvectl --suspend/--resume, through vm_pause_cpu() and
+ *    vm_unpause_cpu()).  A vCPU runs guest code only when it is in
+ *    neither set.  The two compose instead of fighting: a debugged vCPU
+ *    exits VM_EXITCODE_DEBUG whether or not it is paused (the debugger
+ *    sees and controls every vCPU), and a paused one that the debugger
+ *    resumes does not run, it sleeps inside vm_run() until unpaused.  So
+ *    a debugger continue never undoes an operator's stop, and an
+ *    operator's cont never undoes a debugger's stop.  Time is frozen
+ *    while every active vCPU is in one set or the other.
  *
  * vCPU states follow bhyve: IDLE, FROZEN (another thread is touching its
  * state), RUNNING (inside the engine), SLEEPING (WFI or a stopped hart).
@@ -60,6 +70,10 @@ struct vcpu {
 	atomic_int	 fence;		/* (a) VM_FENCE_* to apply before next entry */
 	atomic_bool	 debug_dirty;	/* (a) breakpoint/watchpoint lists changed */
 	int		 pending;	/* (v) exit awaiting completion (MMIO/ECALL) or 0 */
+	bool		 in_pause;	/* (v) sleeping because it is paused */
+	/* (o, read by others with relaxed loads) VM_GET_STATS counters. */
+	_Atomic uint64_t nexits[VM_EXITCODE_MAX];
+	_Atomic uint64_t nwfi;		/* (o) sleeps in WFI */
 	/*
 	 * (v) The last exit was a vmm breakpoint / watchpoint at skip_pc:
 	 * the next entry at that pc passes it once, so that the instruction
@@ -82,6 +96,7 @@ struct vm {
 	cpuset_t	 active_cpus;	/* (a) */
 	cpuset_t	 debug_cpus;	/* (a) */
 	cpuset_t	 started_cpus;	/* (a) guest-level (SBI HSM) */
+	cpuset_t	 paused_cpus;	/* (a, written under m) operator pause */
 	atomic_int	 suspend;	/* (a) enum vm_suspend_how, first writer wins */
 	atomic_int	 suspend_source; /* (a) */
 	_Atomic uint32_t suspend_code;	/* (a) */
@@ -134,15 +149,24 @@ vmm_set_mtime(struct vm *vm, uint64_t val)
 }
 
 /*
- * Freeze time while every active vCPU is debugged, so that a continue
- * does not land in a storm of timer interrupts.  Caller holds vm->mtx.
+ * Freeze time while every active vCPU is debugged or paused, so that a
+ * continue does not land in a storm of timer interrupts.  Caller holds
+ * vm->mtx.
  */
 static void
 vm_update_time_locked(struct vm *vm)
 {
-	bool all = !cpuset_empty(&vm->active_cpus) &&
-	    cpuset_subset(&vm->debug_cpus, &vm->active_cpus);
+	cpuset_t held;
 	uint64_t f = atomic_load(&vm->frozen_mtime);
+	bool all;
+
+	/* Held by the debugger or paused by the operator. */
+	cpuset_copy(&vm->debug_cpus, &held);
+	for (int i = 0; i < CPUSET_WORDS; i++)
+		held.bits[i] |= __atomic_load_n(&vm->paused_cpus.bits[i],
+		    __ATOMIC_ACQUIRE);
+	all = !cpuset_empty(&vm->active_cpus) &&
+	    cpuset_subset(&held, &vm->active_cpus);
 
 	if (all && f == UINT64_MAX) {
 		atomic_store(&vm->frozen_mtime, vmm_mtime(vm));
@@ -411,6 +435,124 @@ vm_resume_cpu(struct vm *vm, int vcpuid)
 	return error;
 }
 
+/* v->mtx held: wait on v->cv for at most ns nanoseconds (a kick wakes it). */
+static void
+vcpu_wait_ns(struct vcpu *v, int64_t ns)
+{
+	struct timespec ts;
+
+	if (ns > INT64_C(1000000000) * 3600)
+		ns = INT64_C(1000000000) * 3600;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ns += ts.tv_nsec;
+	ts.tv_sec += ns / 1000000000;
+	ts.tv_nsec = ns % 1000000000;
+	pthread_cond_timedwait(&v->cv, &v->mtx, &ts);
+}
+
+/*
+ * Wait until a vCPU that was just paused runs no more guest code: it
+ * sleeps paused, or it is outside vm_run() (a vCPU thread not started
+ * yet, or parked by the debug server), or it left with DEBUG or
+ * SUSPENDED.  So QMP's stop returns with the VM stopped, as QEMU's does.
+ * Bounded: the short timed waits cover exits that do not broadcast, and
+ * past 'deadline' (host ns, shared by all the vCPUs of one pause) the
+ * caller gets on regardless.
+ */
+static void
+vcpu_wait_paused(struct vcpu *v, int64_t deadline)
+{
+	struct vm *vm = v->vm;
+
+	pthread_mutex_lock(&v->mtx);
+	while (host_ns() < deadline) {
+		if (!v->in_run || v->in_pause ||
+		    !cpuset_isset(v->vcpuid, &vm->paused_cpus) ||
+		    cpuset_isset(v->vcpuid, &vm->debug_cpus) ||
+		    atomic_load(&vm->suspend) != VM_SUSPEND_NONE)
+			break;
+		vcpu_wait_ns(v, 1000000);
+	}
+	pthread_mutex_unlock(&v->mtx);
+}
+
+/*
+ * The operator's hold (see the top of the file).  Idempotent, unlike the
+ * debug set's resume: QMP's stop and cont may be repeated.  Pausing
+ * returns once the vCPUs run no more guest code (vcpu_wait_paused).
+ */
+int
+vm_pause_cpu(struct vm *vm, int vcpuid)
+{
+	int64_t deadline = host_ns() + INT64_C(1000000000);	/* 1 s */
+	int i;
+
+	if (vcpuid != -1 && !vcpu_valid_active(vm, vcpuid))
+		return EINVAL;
+	pthread_mutex_lock(&vm->mtx);
+	if (vcpuid == -1) {
+		CPUSET_FOREACH(i, &vm->active_cpus)
+			cpuset_set_atomic(i, &vm->paused_cpus);
+	} else {
+		cpuset_set_atomic(vcpuid, &vm->paused_cpus);
+	}
+	vm_update_time_locked(vm);
+	pthread_mutex_unlock(&vm->mtx);
+	CPUSET_FOREACH(i, &vm->active_cpus)
+		if (vcpuid == -1 || i == vcpuid)
+			vcpu_notify(&vm->vcpus[i]);
+	CPUSET_FOREACH(i, &vm->active_cpus)
+		if (vcpuid == -1 || i == vcpuid)
+			vcpu_wait_paused(&vm->vcpus[i], deadline);
+	return 0;
+}
+
+int
+vm_unpause_cpu(struct vm *vm, int vcpuid)
+{
+	int i;
+
+	if (vcpuid < -1 || vcpuid >= vm->ncpus)
+		return EINVAL;
+	pthread_mutex_lock(&vm->mtx);
+	if (vcpuid == -1)
+		cpuset_zero(&vm->paused_cpus);
+	else
+		cpuset_clr_atomic(vcpuid, &vm->paused_cpus);
+	vm_update_time_locked(vm);
+	pthread_mutex_unlock(&vm->mtx);
+	/* Wake the sleepers (vcpu_sleep() looks at the set under v->mtx). */
+	for (i = 0; i < vm->ncpus; i++)
+		if (vcpuid == -1 || i == vcpuid)
+			vcpu_notify(&vm->vcpus[i]);
+	return 0;
+}
+
+void
+vm_paused_cpus(struct vm *vm, cpuset_t *out)
+{
+	cpuset_copy(&vm->paused_cpus, out);
+}
+
+int
+vm_get_stats(struct vm *vm, int vcpuid, struct vcpu_stats *st)
+{
+	struct vcpu *v = vm_vcpu(vm, vcpuid);
+
+	if (v == NULL)
+		return EINVAL;
+	memset(st, 0, sizeof(*st));
+	for (int i = 0; i < VM_EXITCODE_MAX; i++)
+		st->exits[i] = atomic_load_explicit(&v->nexits[i],
+		    memory_order_relaxed);
+	st->wfi = atomic_load_explicit(&v->nwfi, memory_order_relaxed);
+	vcpu_freeze(v);
+	st->instret = vm->ops->instret(v->hart);
+	vcpu_thaw(v);
+	st->host_ns = (uint64_t)host_ns();
+	return 0;
+}
+
 void
 vm_active_cpus(struct vm *vm, cpuset_t *out)
 {
@@ -602,20 +744,11 @@ vcpu_apply_pending(struct vcpu *v)
 		ops->debug_changed(v->hart);
 }
 
-/* v->mtx held: wait on v->cv for at most ns nanoseconds (a kick wakes it). */
-static void
-vcpu_wait_ns(struct vcpu *v, int64_t ns)
-{
-	struct timespec ts;
-
-	if (ns > INT64_C(1000000000) * 3600)
-		ns = INT64_C(1000000000) * 3600;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ns += ts.tv_nsec;
-	ts.tv_sec += ns / 1000000000;
-	ts.tv_nsec = ns % 1000000000;
-	pthread_cond_timedwait(&v->cv, &v->mtx, &ts);
-}
+enum vcpu_sleep_why {
+	SLEEP_STOPPED,		/* a hart not started (SBI HSM) */
+	SLEEP_WFI,
+	SLEEP_PAUSED,		/* in paused_cpus */
+};
 
 /*
  * A guest may poll memory in a WFI loop while an interrupt it keeps
@@ -644,19 +777,28 @@ vcpu_wfi_spinning(struct vcpu *v)
 }
 
 /*
- * Sleep in WFI (in_wfi) or as a stopped hart until kicked or, for WFI,
- * until an enabled interrupt is pending.  The hart is only looked at
- * with v->mtx held and the vCPU not FROZEN, so no freezer races us.
+ * Sleep in WFI (in_wfi), as a stopped hart or as a paused vCPU until
+ * kicked or, for WFI, until an enabled interrupt is pending; a paused
+ * one sleeps until unpaused (a kick alone sends it back to the run
+ * loop, which sleeps again).  The hart is only looked at with v->mtx
+ * held and the vCPU not FROZEN, so no freezer races us.
  */
 static void
-vcpu_sleep(struct vcpu *v, bool wfi)
+vcpu_sleep(struct vcpu *v, int why)
 {
 	struct vm *vm = v->vm;
 	const struct hart_ops *ops = vm->ops;
+	bool wfi = why == SLEEP_WFI;
 
 	pthread_mutex_lock(&v->mtx);
 	vcpu_set_state_locked(v, VCPU_SLEEPING);
 	v->in_wfi = wfi;
+	v->in_pause = why == SLEEP_PAUSED;
+	if (v->in_pause)
+		pthread_cond_broadcast(&v->cv);	/* vcpu_wait_paused() */
+	if (wfi)
+		atomic_store_explicit(&v->nwfi, atomic_load_explicit(&v->nwfi,
+		    memory_order_relaxed) + 1, memory_order_relaxed);
 	bool waited = false;
 
 	for (;;) {
@@ -671,6 +813,12 @@ vcpu_sleep(struct vcpu *v, bool wfi)
 		    cpuset_isset(v->vcpuid, &vm->debug_cpus) ||
 		    atomic_load(&vm->suspend) != VM_SUSPEND_NONE)
 			break;
+		if (why == SLEEP_PAUSED) {
+			if (!cpuset_isset(v->vcpuid, &vm->paused_cpus))
+				break;
+			pthread_cond_wait(&v->cv, &v->mtx);
+			continue;
+		}
 		if (!wfi) {
 			if (cpuset_isset(v->vcpuid, &vm->started_cpus))
 				break;
@@ -698,6 +846,7 @@ vcpu_sleep(struct vcpu *v, bool wfi)
 		}
 	}
 	v->in_wfi = false;
+	v->in_pause = false;
 	vcpu_set_state_locked(v, VCPU_IDLE);
 	pthread_mutex_unlock(&v->mtx);
 }
@@ -720,6 +869,11 @@ vm_run(struct vcpu *v, struct vm_exit *vme)
 	v->in_run = true;
 	pthread_mutex_unlock(&v->mtx);
 	error = vcpu_run_loop(v, vme);
+	if (error == 0 && vme->exitcode >= 0 &&
+	    vme->exitcode < VM_EXITCODE_MAX)
+		atomic_store_explicit(&v->nexits[vme->exitcode],
+		    atomic_load_explicit(&v->nexits[vme->exitcode],
+		    memory_order_relaxed) + 1, memory_order_relaxed);
 	pthread_mutex_lock(&v->mtx);
 	v->in_run = false;
 	pthread_mutex_unlock(&v->mtx);
@@ -769,8 +923,13 @@ vcpu_run_loop(struct vcpu *v, struct vm_exit *vme)
 			vme->exitcode = VM_EXITCODE_DEBUG;
 			return 0;
 		}
+		/* After the debug check: the debugger sees paused vCPUs too. */
+		if (cpuset_isset(v->vcpuid, &vm->paused_cpus)) {
+			vcpu_sleep(v, SLEEP_PAUSED);
+			continue;
+		}
 		if (!cpuset_isset(v->vcpuid, &vm->started_cpus)) {
-			vcpu_sleep(v, false);
+			vcpu_sleep(v, SLEEP_STOPPED);
 			continue;
 		}
 
@@ -817,7 +976,7 @@ vcpu_run_loop(struct vcpu *v, struct vm_exit *vme)
 		case HART_KICK:
 			continue;
 		case HART_WFI:
-			vcpu_sleep(v, true);
+			vcpu_sleep(v, SLEEP_WFI);
 			continue;
 		default:
 			return 0;
@@ -912,6 +1071,7 @@ vm_get_vcpu_info(struct vm *vm, int vcpuid, struct vcpu_info *info)
 	info->active = cpuset_isset(vcpuid, &vm->active_cpus);
 	info->started = cpuset_isset(vcpuid, &vm->started_cpus);
 	info->debugged = cpuset_isset(vcpuid, &vm->debug_cpus);
+	info->paused = cpuset_isset(vcpuid, &vm->paused_cpus);
 	vcpu_freeze(v);
 	info->state = v->frozen_from;
 	info->in_wfi = v->in_wfi;

@@ -145,12 +145,25 @@ struct vcpu_info {
 	bool	active;
 	bool	started;	/* guest-level: started (not HSM-stopped) */
 	bool	debugged;
+	bool	paused;		/* in the operator's paused set (QMP stop) */
 	bool	in_wfi;		/* sleeping in WFI */
 	int	priv;		/* PRV_* */
 	uint64_t pc;
 	uint64_t instret;
 	uint64_t instret_checked;	/* run one at a time for the debugger (steps, passes) */
 };
+/*
+ * Per-vCPU counters (VM_GET_STATS): exits returned by vm_run() by
+ * exitcode, sleeps in WFI, retired instructions, and the host's
+ * CLOCK_MONOTONIC time of the snapshot (ns) to compute rates from.
+ */
+struct vcpu_stats {
+	uint64_t exits[VM_EXITCODE_MAX];
+	uint64_t wfi;
+	uint64_t instret;
+	uint64_t host_ns;
+};
+
 /* Privilege levels (as mstatus.MPP encodes them). */
 #define PRV_U	0
 #define PRV_S	1

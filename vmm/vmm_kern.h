@@ -56,6 +56,21 @@ void	vm_active_cpus(struct vm *vm, cpuset_t *out);
 void	vm_debug_cpus(struct vm *vm, cpuset_t *out);
 void	vm_started_cpus(struct vm *vm, cpuset_t *out);
 
+/*
+ * The operator's pause (QMP stop/cont, rhyvectl --suspend/--resume): a
+ * second hold, independent of debug_cpus, with which it composes as the
+ * comment at the top of vm.c says.  A paused vCPU sleeps inside vm_run()
+ * (no exit to userland) until unpaused; a paused and debugged one exits
+ * VM_EXITCODE_DEBUG as any debugged one.  vcpuid -1: every active vCPU
+ * (pause) or every vCPU (unpause).  Both are idempotent; EINVAL for an
+ * out-of-range vCPU, or an inactive one for pause.
+ */
+int	vm_pause_cpu(struct vm *vm, int vcpuid);
+int	vm_unpause_cpu(struct vm *vm, int vcpuid);
+void	vm_paused_cpus(struct vm *vm, cpuset_t *out);
+/* Counters of one vCPU (struct vcpu_stats in vmm.h); freezes it briefly. */
+int	vm_get_stats(struct vm *vm, int vcpuid, struct vcpu_stats *st);
+
 /* Suspend the whole VM (poweroff, reset, halt): every vCPU exits SUSPENDED. */
 int	vm_suspend(struct vm *vm, int how, int source, uint32_t code);
 

@@ -35,6 +35,9 @@ static const size_t vmmdev_argsize[IOCNUM_MAX] = {
 	[IOCNUM_RAISE_SSIP]	 = sizeof(struct vm_ssip),
 	[IOCNUM_REMOTE_FENCE]	 = sizeof(struct vm_remote_fence),
 	[IOCNUM_REINIT]		 = sizeof(struct vm_reinit),
+	[IOCNUM_PAUSE_CPU]	 = sizeof(struct vm_activate_cpu),
+	[IOCNUM_UNPAUSE_CPU]	 = sizeof(struct vm_activate_cpu),
+	[IOCNUM_GET_STATS]	 = sizeof(struct vm_stats),
 };
 
 int
@@ -136,6 +139,9 @@ vmmdev_ioctl(struct vm *vm, unsigned long cmd, void *arg)
 			return 0;
 		case VM_STARTED_CPUS:
 			vm_started_cpus(vm, c->cpus);
+			return 0;
+		case VM_PAUSED_CPUS:
+			vm_paused_cpus(vm, c->cpus);
 			return 0;
 		default:
 			return EINVAL;
@@ -250,6 +256,27 @@ vmmdev_ioctl(struct vm *vm, unsigned long cmd, void *arg)
 		if (ri->flags != 0)
 			return EINVAL;
 		return vm_reinit(vm);
+	}
+	case IOCNUM_PAUSE_CPU: {
+		struct vm_activate_cpu *a = arg;
+
+		if (!vcpu_ok_or_all(vm, a->vcpuid))
+			return EINVAL;
+		return vm_pause_cpu(vm, a->vcpuid);
+	}
+	case IOCNUM_UNPAUSE_CPU: {
+		struct vm_activate_cpu *a = arg;
+
+		if (!vcpu_ok_or_all(vm, a->vcpuid))
+			return EINVAL;
+		return vm_unpause_cpu(vm, a->vcpuid);
+	}
+	case IOCNUM_GET_STATS: {
+		struct vm_stats *st = arg;
+
+		if (!vcpu_ok(vm, st->vcpuid))
+			return EINVAL;
+		return vm_get_stats(vm, st->vcpuid, &st->stats);
 	}
 	}
 	return ENOTTY;

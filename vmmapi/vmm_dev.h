@@ -31,10 +31,17 @@ struct vm_activate_cpu {
 #define VM_ACTIVE_CPUS	0
 #define VM_DEBUG_CPUS	1
 #define VM_STARTED_CPUS	2
+#define VM_PAUSED_CPUS	3
 struct vm_cpuset {
 	int		 which;
 	int		 cpusetsize;	/* must be sizeof(cpuset_t) */
 	cpuset_t	*cpus;
+};
+
+/* VM_GET_STATS */
+struct vm_stats {
+	int			vcpuid;
+	struct vcpu_stats	stats;	/* out */
 };
 
 struct vm_capability {
@@ -144,6 +151,9 @@ enum {
 	IOCNUM_ACTIVATE_CPU,
 	IOCNUM_REMOTE_FENCE,
 	IOCNUM_REINIT,
+	IOCNUM_PAUSE_CPU,
+	IOCNUM_UNPAUSE_CPU,
+	IOCNUM_GET_STATS,
 	IOCNUM_MAX
 };
 
@@ -172,6 +182,10 @@ enum {
 #define VM_ACTIVATE_CPU		VMIOC(IOCNUM_ACTIVATE_CPU, struct vm_activate_cpu)
 #define VM_REMOTE_FENCE		VMIOC(IOCNUM_REMOTE_FENCE, struct vm_remote_fence)
 #define VM_REINIT		VMIOC(IOCNUM_REINIT, struct vm_reinit)
+/* The operator's pause (vm_pause_cpu in vmm_kern.h); vcpuid -1 means all. */
+#define VM_PAUSE_CPU		VMIOC(IOCNUM_PAUSE_CPU, struct vm_activate_cpu)
+#define VM_UNPAUSE_CPU		VMIOC(IOCNUM_UNPAUSE_CPU, struct vm_activate_cpu)
+#define VM_GET_STATS		VMIOC(IOCNUM_GET_STATS, struct vm_stats)
 
 /*
  * The "device": the only symbols the vmm exports (everything else in the

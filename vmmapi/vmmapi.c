@@ -128,6 +128,39 @@ vm_started_cpus(struct vmctx *ctx, cpuset_t *cpus)
 }
 
 int
+vm_paused_cpus(struct vmctx *ctx, cpuset_t *cpus)
+{
+	return vm_get_cpus(ctx, VM_PAUSED_CPUS, cpus);
+}
+
+int
+vm_pause_cpu(struct vmctx *ctx, int vcpu)
+{
+	struct vm_activate_cpu a = { .vcpuid = vcpu };
+
+	return vm_ioctl(ctx, VM_PAUSE_CPU, &a);
+}
+
+int
+vm_unpause_cpu(struct vmctx *ctx, int vcpu)
+{
+	struct vm_activate_cpu a = { .vcpuid = vcpu };
+
+	return vm_ioctl(ctx, VM_UNPAUSE_CPU, &a);
+}
+
+int
+vm_get_stats(struct vmctx *ctx, int vcpu, struct vcpu_stats *st)
+{
+	struct vm_stats s = { .vcpuid = vcpu };
+
+	if (vm_ioctl(ctx, VM_GET_STATS, &s) != 0)
+		return -1;
+	*st = s.stats;
+	return 0;
+}
+
+int
 vm_suspend(struct vmctx *ctx, int how, int source, uint32_t code)
 {
 	struct vm_suspend s = { .how = how, .source = source, .code = code };

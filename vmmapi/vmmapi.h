@@ -35,6 +35,15 @@ int	vm_debug_cpus(struct vmctx *ctx, cpuset_t *cpus);
 int	vm_started_cpus(struct vmctx *ctx, cpuset_t *cpus);
 int	vm_suspend(struct vmctx *ctx, int how, int source, uint32_t code);
 /*
+ * The operator's pause, a second hold beside the debug set (see
+ * VM_PAUSE_CPU and vm_pause_cpu in vmm_kern.h for how they compose);
+ * vcpu -1 means all.
+ */
+int	vm_pause_cpu(struct vmctx *ctx, int vcpu);
+int	vm_unpause_cpu(struct vmctx *ctx, int vcpu);
+int	vm_paused_cpus(struct vmctx *ctx, cpuset_t *cpus);
+int	vm_get_stats(struct vmctx *ctx, int vcpu, struct vcpu_stats *st);
+/*
  * A suspended VM back to power-on state (guest reset): -1/EBUSY unless
  * it is suspended and no thread is inside vm_run() for it.  Harts are
  * left stopped for vm_hart_start(); RAM, breakpoints, watchpoints and
