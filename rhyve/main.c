@@ -7,8 +7,7 @@
 
 #include "machine.h"
 #include "options.h"
-
-#define RHYVE_VERSION	"0.1"
+#include "version.h"
 
 static void
 print_warning(const char *msg)
