@@ -1,6 +1,6 @@
 /*
  * fuzz_gdb_packet.c - libFuzzer harness for the GDB remote serial
- * protocol's framing layer (rhyve/gdb_packet.c): the bytes a debugger, or
+ * protocol's framing layer (rhyve/gdb/gdb_packet.c): the bytes a debugger, or
  * anyone who reaches the debug socket, sends.  Spec: GDB manual, appendix
  * E, "Overview" and "Packet Acknowledgment".
  *
@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rhyve/gdb_packet.h"
+#include "rhyve/gdb/gdb_packet.h"
 
 #define SMALL_CAP	64
 #define MAX_EVENTS	4096

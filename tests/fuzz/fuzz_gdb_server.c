@@ -1,6 +1,6 @@
 /*
  * fuzz_gdb_server.c - libFuzzer harness for the debug server's packet
- * dispatcher (rhyve/gdb.c, rhyve/gdb_cmds.c, rhyve/gdb_target.c) against
+ * dispatcher (rhyve/gdb/gdb.c, rhyve/gdb/gdb_cmds.c, rhyve/gdb/gdb_target.c) against
  * a live VM, through its real transport: gdb_init() on a Unix socket, two
  * vCPU threads running a small guest loop and calling the gdb_cpu_*
  * hooks as rhyve's vCPU loop does, and a client in this harness that
@@ -37,8 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "rhyve/gdb.h"
-#include "rhyve/gdb_packet.h"
+#include "rhyve/gdb/gdb.h"
+#include "rhyve/gdb/gdb_packet.h"
 #include "vmmapi/vmmapi.h"
 
 #include "fuzz_util.h"

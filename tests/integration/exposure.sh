@@ -1,6 +1,6 @@
 #!/bin/bash
 # exposure.sh - who can reach rhyve's debug server (rhyve(8) DEBUGGING,
-# rhyve/gdb.c): a stub that reads and writes guest memory must not be on
+# rhyve/gdb/gdb.c): a stub that reads and writes guest memory must not be on
 # the network unless the user asks for it.
 #   -gdb tcp::PORT   listens on 127.0.0.1 only (not 0.0.0.0, not ::)
 #   -s               the same on port 1234 (skipped when 1234 is taken)

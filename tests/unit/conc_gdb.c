@@ -1,5 +1,5 @@
 /*
- * conc_gdb.c - the debug server (rhyve/gdb.c) under concurrency, in one
+ * conc_gdb.c - the debug server (rhyve/gdb/gdb.c) under concurrency, in one
  * process: a VM whose vCPU threads run real RV64 code on the hart engine
  * (tests/lib/runctl_harness.h's counting loop, each hart storing only to
  * its own slot so that the guest itself has no data race), the server
@@ -7,6 +7,7 @@
  * a minimal GDB remote-protocol client in this file driving it from the
  * test thread: attach, single steps on random vCPUs, continue + Ctrl-C,
  * partial continues, breakpoints set and removed around running vCPUs,
+ * target-side conditions evaluated by the vCPUs while they are replaced,
  * detach.  After every stop the stopped vCPUs' minstret must not move.
  *
  * The vCPU loop is this file's, doing what rhyve/machine.c's vcpu_thread
@@ -31,7 +32,7 @@
 
 #include "tests/lib/cmocka_check.h"
 #include "tests/lib/runctl_harness.h"
-#include "rhyve/gdb.h"
+#include "rhyve/gdb/gdb.h"
 
 
 #define NCPU		4
@@ -491,6 +492,75 @@ test_breakpoints(void **state)
 	}
 }
 
+/*
+ * Target-side conditions ("a0 == N": each hart runs with a0 = its index):
+ * the vCPUs evaluate them concurrently in their own threads while the
+ * debugger replaces the list (Z0 again, also sent while they run, served
+ * at the stop).  Only vCPU N may stop; with an always-false list every
+ * vCPU runs and nothing is reported.
+ */
+static void
+test_conditions(void **state)
+{
+	char rep[256], pkt[96];
+	uint64_t a[NCPU];
+
+	(void)state;
+	for (int round = 0; round < 30; round++) {
+		int want = (int)(rnd() % NCPU), tid;
+
+		/* reg a0 (x10); const8 want; equal; end */
+		snprintf(pkt, sizeof(pkt), "Z0,%llx,4;X7,26000a22%02x1327",
+		    (unsigned long long)LOOP_ADDI, want);
+		if (rnd() % 2) {
+			cl_cmd(&T.cl, pkt, rep, sizeof(rep));
+		} else {
+			/* sent while running: served once Ctrl-C stops all */
+			cl_send(&T.cl, "vCont;c");
+			rc_sleep_ms((int)(rnd() % 3));
+			cl_send(&T.cl, pkt);
+			cl_write(&T.cl, "\3", 1);
+			cl_recv(&T.cl, rep, sizeof(rep));
+			CHECK(stop_thread(rep, 2) > 0 || stop_thread(rep, 5) ==
+			    want + 1, "round %d: Ctrl-C -> %s\n", round, rep);
+			cl_recv(&T.cl, rep, sizeof(rep));
+		}
+		CHECK(strcmp(rep, "OK") == 0, "round %d: %s -> %s\n", round,
+		    pkt, rep);
+		for (int hits = 0; hits < 2; hits++) {
+			cl_cmd(&T.cl, "vCont;c", rep, sizeof(rep));
+			tid = stop_thread(rep, 5);
+			CHECK(tid == want + 1 && pc_of(want) == LOOP_ADDI,
+			    "round %d: condition a0 == %d -> %s\n", round,
+			    want, rep);
+			assert_still("at a conditional breakpoint");
+		}
+		/* replace with an always-false list: nobody stops */
+		snprintf(pkt, sizeof(pkt), "Z0,%llx,4;X3,220027X3,220027",
+		    (unsigned long long)LOOP_ADDI);
+		cl_cmd(&T.cl, pkt, rep, sizeof(rep));
+		CHECK(strcmp(rep, "OK") == 0, "round %d: %s -> %s\n", round,
+		    pkt, rep);
+		instrets(a);
+		cl_send(&T.cl, "vCont;c");
+		for (int i = 0; i < NCPU; i++)
+			CHECK(wait_progress(i, a[i], 5000), "round %d: vCPU %d "
+			    "held by a false condition\n", round, i);
+		CHECK(!cl_pending(&T.cl, (int)(rnd() % 3)),
+		    "round %d: a false condition stopped\n", round);
+		cl_write(&T.cl, "\3", 1);
+		cl_recv(&T.cl, rep, sizeof(rep));
+		CHECK(stop_thread(rep, 2) > 0, "round %d: Ctrl-C -> %s\n",
+		    round, rep);
+		assert_still("after Ctrl-C over a false condition");
+		snprintf(pkt, sizeof(pkt), "z0,%llx,4",
+		    (unsigned long long)LOOP_ADDI);
+		cl_cmd(&T.cl, pkt, rep, sizeof(rep));
+		CHECK(strcmp(rep, "OK") == 0, "round %d: %s -> %s\n", round,
+		    pkt, rep);
+	}
+}
+
 /* Attach with a fresh connection; every vCPU stops. */
 static void
 reattach(void)
@@ -616,6 +686,7 @@ main(void)
 		cmocka_unit_test(test_steps),
 		cmocka_unit_test(test_cont_interrupt),
 		cmocka_unit_test(test_breakpoints),
+		cmocka_unit_test(test_conditions),
 		cmocka_unit_test(test_hangups),
 		cmocka_unit_test(test_detach),
 	};

@@ -1,9 +1,9 @@
 /*
- * gdb_packet.c - unit tests of the RSP framing layer (rhyve/gdb_packet.c):
+ * gdb_packet.c - unit tests of the RSP framing layer (rhyve/gdb/gdb_packet.c):
  * framing and checksums, escapes, run-length decoding, packets split
  * across arbitrary chunks, garbage between packets, bad checksums,
  * oversized and truncated packets, hex helpers and the reply framer;
- * and the generated target description (rhyve/gdb_target.c).
+ * and the generated target description (rhyve/gdb/gdb_target.c).
  * Spec: GDB manual, appendix E "Overview" and "Binary data".
  */
 #include <criterion/criterion.h>
@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rhyve/gdb_packet.h"
-#include "rhyve/gdb_target.h"
+#include "rhyve/gdb/gdb_packet.h"
+#include "rhyve/gdb/gdb_target.h"
 #include "vmm/vmm.h"
 
 /* Feed all of s (len bytes) in chunks of 'chunk'; collect events. */

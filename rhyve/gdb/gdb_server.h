@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gdb_cond.h"
 #include "gdb_packet.h"
 #include "gdb_target.h"
 
@@ -50,9 +51,12 @@ struct gdb_vcpu {
 	int	 ev_wtype;	/* (g) watchpoint type, VM_WATCH_* */
 };
 
+/* A breakpoint address.  Locking: (g) under gdbsrv.mtx, like the array. */
 struct gdb_bp {
 	uint64_t addr;
 	int	 sw, hw;	/* references from Z0 and Z1 */
+	struct gdb_cond *cond;	/* target-side conditions (one reference),
+				   or NULL: stop on every hit */
 };
 
 struct gdb_wp {
@@ -95,6 +99,8 @@ struct gdb_server {
 	int		 nbps, capbps;	/* (g) */
 	struct gdb_wp	*wps;		/* (g) */
 	int		 nwps, capwps;	/* (g) */
+	uint64_t	 cond_evals;	/* (g) conditional hits evaluated */
+	uint64_t	 cond_passes;	/* (g) ... that were false: not reported */
 
 	int		 cfd;		/* (s) connection or -1 */
 	struct gdb_parser parser;	/* (s) */
@@ -126,6 +132,8 @@ int	gdbs_pick_event_locked(const enum gdb_act *among);
 int	gdbs_default_vcpu(void);
 void	gdbs_resume_locked(const enum gdb_act *acts);
 void	gdbs_release_all_locked(void);
+/* Drop a reference to a condition set, freeing it with the last one. */
+void	gdbs_cond_put_locked(struct gdb_cond *c);
 
 /* gdb_cmds.c: serve one packet with every vCPU stopped (gdbsrv.mtx held). */
 void	gdbs_handle_packet(const uint8_t *data, size_t len);

@@ -22,12 +22,15 @@
  *
  * Breakpoints and watchpoints are the vmm's (VM-wide, never in guest
  * memory, exits before the instruction/access; the vmm lets the resumed
- * vCPU pass the one it stopped at).
+ * vCPU pass the one it stopped at).  A breakpoint with target-side
+ * conditions is judged by the vCPU that hits it, in its own thread: a
+ * false hit returns to vm_run() and nobody else notices.
  *
  * Files: this one (transport, run control, vCPU hooks, the server
  * thread), gdb_cmds.c (packet handlers), gdb_server.h (their shared
  * state), gdb_packet.c (framing), gdb_target.c (target description,
- * register and memory access).
+ * register and memory access), gdb_cond.c (breakpoint conditions) and
+ * agent_expr.c (their bytecode).
  */
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -52,7 +55,7 @@
 #include "gdb.h"
 #include "gdb_packet.h"
 #include "gdb_target.h"
-#include "machine.h"
+#include "../machine.h"
 
 /*
  * machine.c provides this; weak so that test binaries that link rhyve's
@@ -158,9 +161,61 @@ wp_exists_locked(uint64_t addr, uint64_t len, int type)
 	return false;
 }
 
+struct cond_ctx {
+	int	 vcpu;
+	bool	 phys;
+};
+
+static int
+cond_reg(void *arg, int regnum, uint64_t *val)
+{
+	const struct cond_ctx *cc = arg;
+
+	/* only what the target description (GDB's numbering) declares */
+	if (regnum < 0 || gdb_target_reg_size(&gdbsrv.tdesc, regnum) == 0)
+		return -1;
+	return vm_get_register(gdbsrv.ctx, cc->vcpu, regnum, val) != 0 ? -1 : 0;
+}
+
+static int
+cond_mem(void *arg, uint64_t addr, void *buf, size_t len)
+{
+	const struct cond_ctx *cc = arg;
+
+	return gdb_target_mem(gdbsrv.ctx, cc->vcpu, cc->phys, addr, buf, len,
+	    false) == len ? 0 : -1;
+}
+
+/*
+ * A breakpoint hit that waited in the queue is reported under the
+ * conditions in force now: GDB may have replaced them (a Z0 with a new
+ * condition list, or z0 then Z0 at the same address) since the vCPU
+ * evaluated them.  The vCPU is parked at the hit, its registers as they
+ * were.  gdbsrv.mtx held.
+ */
+static bool
+queued_hit_holds_locked(struct gdb_vcpu *v)
+{
+	struct cond_ctx cc;
+	struct ax_env env;
+
+	for (int i = 0; i < gdbsrv.nbps; i++) {
+		if (gdbsrv.bps[i].addr != v->ev_pc)
+			continue;
+		if (gdbsrv.bps[i].cond == NULL)
+			return true;
+		cc = (struct cond_ctx){ .vcpu = (int)(v - gdbsrv.v),
+		    .phys = gdbsrv.bps[i].cond->phys };
+		env = (struct ax_env){ .arg = &cc, .reg = cond_reg,
+		    .mem = cond_mem };
+		return gdb_cond_eval(gdbsrv.bps[i].cond, &env);
+	}
+	return true;
+}
+
 /* Is the queued event of this vCPU still worth reporting?  gdbsrv.mtx held. */
 static bool
-event_valid_locked(struct gdb_vcpu *v)
+event_valid_locked(struct gdb_vcpu *v, bool queued)
 {
 	switch (v->ev) {
 	case EV_SWBREAK:
@@ -172,7 +227,7 @@ event_valid_locked(struct gdb_vcpu *v)
 			v->ev = EV_HWBREAK;
 		else
 			return false;
-		return true;
+		return !queued || queued_hit_holds_locked(v);
 	case EV_WATCH:
 		return wp_exists_locked(v->ev_addr, v->ev_len, v->ev_wtype);
 	case EV_NONE:
@@ -240,7 +295,7 @@ report_event(int vcpu, int ev, uint64_t pc, const struct vm_exit *vme)
 				break;
 			}
 	}
-	if (!event_valid_locked(v)) {
+	if (!event_valid_locked(v, false)) {
 		/* removed before we got here (bhyve drops these too) */
 		drop_event_locked(vcpu);
 		goto out;
@@ -305,18 +360,68 @@ gdb_cpu_mtrap(int vcpu)
 }
 
 void
+gdbs_cond_put_locked(struct gdb_cond *c)
+{
+	if (--c->refs == 0)
+		gdb_cond_free(c);
+}
+
+/* Conditions read the hitting vCPU's own state (it is out of vm_run). */
+/*
+ * Does a hit of breakpoint 'pc' on 'vcpu' stop?  With target-side
+ * conditions the vCPU evaluates them here, in its own thread, without
+ * the lock (a reference keeps the set alive if a Z0 replaces it) and
+ * without disturbing the other vCPUs.  *ev becomes the breakpoint's kind.
+ */
+static bool
+bp_hit_stops(int vcpu, uint64_t pc, int *ev)
+{
+	struct gdb_cond *c = NULL;
+	struct cond_ctx cc;
+	struct ax_env env;
+	bool stop;
+	int i;
+
+	pthread_mutex_lock(&gdbsrv.mtx);
+	if (!bp_exists_locked(pc, EV_SWBREAK) && bp_exists_locked(pc, EV_HWBREAK))
+		*ev = EV_HWBREAK;
+	for (i = 0; i < gdbsrv.nbps; i++)
+		if (gdbsrv.bps[i].addr == pc) {
+			c = gdbsrv.bps[i].cond;
+			break;
+		}
+	if (c != NULL)
+		c->refs++;
+	pthread_mutex_unlock(&gdbsrv.mtx);
+	if (c == NULL)
+		return true;	/* unconditional, or removed: as before */
+
+	cc = (struct cond_ctx){ .vcpu = vcpu, .phys = c->phys };
+	env = (struct ax_env){ .arg = &cc, .reg = cond_reg, .mem = cond_mem };
+	stop = gdb_cond_eval(c, &env);
+
+	pthread_mutex_lock(&gdbsrv.mtx);
+	gdbsrv.cond_evals++;
+	if (!stop)
+		gdbsrv.cond_passes++;
+	gdbs_cond_put_locked(c);
+	pthread_mutex_unlock(&gdbsrv.mtx);
+	return stop;
+}
+
+void
 gdb_cpu_breakpoint(int vcpu, struct vm_exit *vme)
 {
 	int ev = EV_SWBREAK;
 
 	if (vme->u.bpt.guest)
 		ev = EV_GUESTBREAK;
-	else {
-		pthread_mutex_lock(&gdbsrv.mtx);
-		if (!bp_exists_locked(vme->pc, EV_SWBREAK) &&
-		    bp_exists_locked(vme->pc, EV_HWBREAK))
-			ev = EV_HWBREAK;
-		pthread_mutex_unlock(&gdbsrv.mtx);
+	else if (gdbsrv.enabled && !bp_hit_stops(vcpu, vme->pc, &ev)) {
+		/*
+		 * Every condition is false: go on.  The vmm passes the
+		 * breakpoint at this pc once when the vCPU re-enters.
+		 */
+		return;
 	}
 	report_event(vcpu, ev, vme->pc, vme);
 }
@@ -479,7 +584,7 @@ gdbs_pick_event_locked(const enum gdb_act *among)
 
 	if (gdbsrv.step_vcpu >= 0 && gdbsrv.v[gdbsrv.step_vcpu].ev != EV_NONE &&
 	    (among == NULL || among[gdbsrv.step_vcpu] != ACT_NONE)) {
-		if (event_valid_locked(&gdbsrv.v[gdbsrv.step_vcpu]))
+		if (event_valid_locked(&gdbsrv.v[gdbsrv.step_vcpu], true))
 			return gdbsrv.step_vcpu;
 		drop_event_locked(gdbsrv.step_vcpu);
 	}
@@ -490,7 +595,7 @@ gdbs_pick_event_locked(const enum gdb_act *among)
 		if (v->ev == EV_NONE ||
 		    (among != NULL && among[c] == ACT_NONE))
 			continue;
-		if (event_valid_locked(v))
+		if (event_valid_locked(v, true))
 			return c;
 		drop_event_locked(c);
 	}
@@ -584,8 +689,11 @@ forget_points_locked(void)
 {
 	int i;
 
-	for (i = 0; i < gdbsrv.nbps; i++)
+	for (i = 0; i < gdbsrv.nbps; i++) {
 		vm_set_breakpoint(gdbsrv.ctx, gdbsrv.bps[i].addr, false);
+		if (gdbsrv.bps[i].cond != NULL)
+			gdbs_cond_put_locked(gdbsrv.bps[i].cond);
+	}
 	gdbsrv.nbps = 0;
 	for (i = 0; i < gdbsrv.nwps; i++)
 		vm_set_watchpoint(gdbsrv.ctx, gdbsrv.wps[i].addr, gdbsrv.wps[i].len,

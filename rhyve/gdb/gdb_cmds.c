@@ -5,13 +5,14 @@
  * appendix E ("Packets", "General Query Packets", "Stop Reply Packets").
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vmmapi/vmmapi.h"
 #include "gdb_server.h"
-#include "machine.h"
+#include "../machine.h"
 
 /* See gdb.c: test binaries link rhyve's objects without machine.c. */
 #pragma weak machine_request_exit
@@ -263,34 +264,55 @@ bad:
 	gdbs_reply_error(EINVAL);
 }
 
+/*
+ * Insert (a reference to) a breakpoint.  'cond' (owned by this call, even
+ * on failure) is its new condition set or NULL.  GDB sends Z0 again for
+ * an inserted address when its conditions change: a Z0 that carries
+ * conditions, or that meets an address with conditions, replaces them
+ * rather than adding a reference (GDB removes it with one z0).
+ */
 static bool
-bp_insert_locked(uint64_t addr, bool hw)
+bp_insert_locked(uint64_t addr, bool hw, struct gdb_cond *cond)
 {
 	struct gdb_bp *b;
 	int i;
 
 	for (i = 0; i < gdbsrv.nbps; i++) {
-		if (gdbsrv.bps[i].addr == addr) {
-			if (hw)
-				gdbsrv.bps[i].hw++;
-			else
-				gdbsrv.bps[i].sw++;
-			return true;
+		int *refs;
+
+		b = &gdbsrv.bps[i];
+		if (b->addr != addr)
+			continue;
+		refs = hw ? &b->hw : &b->sw;
+		if (cond != NULL || b->cond != NULL) {
+			if (b->cond != NULL)
+				gdbs_cond_put_locked(b->cond);
+			b->cond = cond;
+			if (*refs == 0)
+				(*refs)++;
+		} else {
+			(*refs)++;
 		}
+		return true;
 	}
 	if (gdbsrv.nbps == gdbsrv.capbps) {
 		int ncap = gdbsrv.capbps ? gdbsrv.capbps * 2 : 16;
 
 		b = realloc(gdbsrv.bps, (size_t)ncap * sizeof(*b));
 		if (b == NULL)
-			return false;
+			goto fail;
 		gdbsrv.bps = b;
 		gdbsrv.capbps = ncap;
 	}
 	if (vm_set_breakpoint(gdbsrv.ctx, addr, true) != 0)
-		return false;
-	gdbsrv.bps[gdbsrv.nbps++] = (struct gdb_bp){ .addr = addr, .sw = !hw, .hw = hw };
+		goto fail;
+	gdbsrv.bps[gdbsrv.nbps++] = (struct gdb_bp){ .addr = addr, .sw = !hw,
+	    .hw = hw, .cond = cond };
 	return true;
+fail:
+	if (cond != NULL)
+		gdbs_cond_put_locked(cond);
+	return false;
 }
 
 static bool
@@ -311,6 +333,8 @@ bp_remove_locked(uint64_t addr, bool hw)
 			b->sw--;
 		if (b->hw == 0 && b->sw == 0) {
 			vm_set_breakpoint(gdbsrv.ctx, addr, false);
+			if (b->cond != NULL)
+				gdbs_cond_put_locked(b->cond);
 			*b = gdbsrv.bps[--gdbsrv.nbps];
 		}
 		return true;
@@ -354,11 +378,17 @@ wp_change_locked(uint64_t addr, uint64_t len, int type, bool insert)
 	return true;
 }
 
-/* Z/z type,addr,kind[;cond...] */
+/*
+ * Z/z type,addr,kind[;cond_list].  A Z0/Z1 cond_list ("X len,expr"...)
+ * becomes target-side conditions (gdb_cond.h); an expression that fails
+ * verification is refused with E16 and nothing changes.  Breakpoint
+ * commands (";cmds:") are not offered in qSupported and are refused.
+ */
 static void
 h_break(struct gdb_cursor *k, bool insert)
 {
 	uint64_t type, addr, kind;
+	struct gdb_cond *cond = NULL;
 	bool ok;
 
 	if (!gdb_cur_hex(k, &type) || !gdb_cur_char(k, ',') || !gdb_cur_hex(k, &addr) ||
@@ -366,11 +396,26 @@ h_break(struct gdb_cursor *k, bool insert)
 		gdbs_reply_error(EINVAL);
 		return;
 	}
-	/* conditions and commands (";X...") are GDB's to evaluate */
+	if (insert && k->p < k->end) {
+		size_t rest = (size_t)(k->end - k->p);
+		char why[128];
+
+		if (type > 1 || !gdb_cur_char(k, ';') ||
+		    memmem(k->p, rest - 1, "cmds:", 5) != NULL) {
+			gdbs_reply_error(EINVAL);
+			return;
+		}
+		cond = gdb_cond_parse(k->p, rest - 1, gdbsrv.phys, why,
+		    sizeof(why));
+		if (cond == NULL) {
+			gdbs_reply_error(EINVAL);
+			return;
+		}
+	}
 	switch (type) {
 	case 0:
 	case 1:
-		ok = insert ? bp_insert_locked(addr, type == 1) :
+		ok = insert ? bp_insert_locked(addr, type == 1, cond) :
 		    bp_remove_locked(addr, type == 1);
 		break;
 	case 2:
@@ -558,6 +603,9 @@ h_monitor(struct gdb_cursor *k)
 		gdb_buf_printf(&o, "%d breakpoint(s), %d watchpoint(s); "
 		    "step-irq %s, phys %s\n", gdbsrv.nbps, gdbsrv.nwps,
 		    gdbsrv.step_mask_irq ? "off" : "on", gdbsrv.phys ? "on" : "off");
+		gdb_buf_printf(&o, "target-side conditions: %" PRIu64
+		    " evaluated, %" PRIu64 " false (not reported)\n",
+		    gdbsrv.cond_evals, gdbsrv.cond_passes);
 	} else if (strcmp(cmd, "hart") == 0 || strcmp(cmd, "suspend") == 0 ||
 	    strcmp(cmd, "resume") == 0) {
 		char *end;
@@ -620,6 +668,18 @@ h_host_info(bool process)
 	gdbs_send_reply();
 }
 
+/*
+ * Optional protocol features, advertised in qSupported only when present:
+ * GDB then uses them (BreakpointCommands is not implemented).
+ */
+static const struct {
+	const char	*name;
+	bool		 present;
+} features[] = {
+	{ "ConditionalBreakpoints", true },	/* gdb_cond.c */
+	{ "BreakpointCommands", false },
+};
+
 static void
 h_query(struct gdb_cursor *k)
 {
@@ -630,6 +690,11 @@ h_query(struct gdb_cursor *k)
 		gdb_buf_printf(&gdbsrv.reply, "PacketSize=%x;swbreak+;hwbreak+;"
 		    "qXfer:features:read+;qXfer:threads:read+;"
 		    "QStartNoAckMode+;vContSupported+", GDB_PACKET_SIZE);
+		for (i = 0; i < (int)(sizeof(features) / sizeof(features[0]));
+		    i++)
+			if (features[i].present)
+				gdb_buf_printf(&gdbsrv.reply, ";%s+",
+				    features[i].name);
 		gdbs_send_reply();
 	} else if (gdb_cur_prefix(k, "qAttached")) {
 		gdbs_reply_str("1");
