@@ -30,7 +30,7 @@ CFLAGS	?=
 CFLAGS	+= -std=gnu11 $(OPT) -g -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -pthread -D_GNU_SOURCE -I. $(SANFLAGS)
 LDFLAGS	+= -pthread $(SANFLAGS)
-LIBS	:= -lfdt -lelf -lseccomp -lm
+LIBS	:= -lfdt -lelf -lseccomp -lm -lslirp
 
 # The vmm ("kernel") is linked into one relocatable object whose symbols
 # are all local except the vmmdev_* entry points: userland can only reach
@@ -38,7 +38,7 @@ LIBS	:= -lfdt -lelf -lseccomp -lm
 # does not collide with the kernel's.
 VMM_SRCS	:= $(sort $(wildcard vmm/*.c vmm/hart/*.c)) vmmapi/vmm_dev.c
 API_SRCS	:= vmmapi/vmmapi.c
-RHYVE_SRCS	:= $(sort $(filter-out rhyve/main.c,$(wildcard rhyve/*.c)))
+RHYVE_SRCS	:= $(sort $(filter-out rhyve/main.c,$(wildcard rhyve/*.c rhyve/gdb/*.c rhyve/qmp/*.c)))
 
 obj		= $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 VMM_OBJS	:= $(call obj,$(VMM_SRCS))
@@ -48,7 +48,7 @@ MAIN_OBJ	:= $(call obj,rhyve/main.c)
 
 .PHONY: all run test test-unit test-integration bench install uninstall clean \
 	guests setup unit-bins
-all: $(BUILD)/rhyve
+all: $(BUILD)/rhyve $(BUILD)/rhyvectl
 
 $(BUILD)/obj/vmm/%.o: vmm/%.c
 	@mkdir -p $(dir $@)
@@ -70,6 +70,12 @@ $(BUILD)/vmm.o: $(VMM_OBJS)
 
 $(BUILD)/rhyve: $(MAIN_OBJ) $(RHYVE_OBJS) $(API_OBJS) $(BUILD)/vmm.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+# rhyvectl(8): a QMP client; it shares only the JSON code and the socket
+# path rule with rhyve.
+RHYVECTL_OBJS	:= $(call obj,rhyvectl/rhyvectl.c rhyve/qmp/json.c rhyve/qmp/qmp_path.c)
+$(BUILD)/rhyvectl: $(RHYVECTL_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^
 
 # ---- tests ---------------------------------------------------------------
 # tests/unit/vmm_*.c are white-box tests of vmm internals: they link the
@@ -145,13 +151,16 @@ test: setup
 bench: setup all guests $(BENCH_BINS) $(BENCH_GUEST_ELFS)
 	@bench/run.sh
 
-install: $(BUILD)/rhyve
+install: $(BUILD)/rhyve $(BUILD)/rhyvectl
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 $(BUILD)/rhyve $(DESTDIR)$(PREFIX)/bin/rhyve
 	install -m 0644 man/rhyve.8 $(DESTDIR)$(PREFIX)/share/man/man8/rhyve.8
+	install -m 0755 $(BUILD)/rhyvectl $(DESTDIR)$(PREFIX)/bin/rhyvectl
+	install -m 0644 man/rhyvectl.8 $(DESTDIR)$(PREFIX)/share/man/man8/rhyvectl.8
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/rhyve $(DESTDIR)$(PREFIX)/share/man/man8/rhyve.8
+	rm -f $(DESTDIR)$(PREFIX)/bin/rhyvectl $(DESTDIR)$(PREFIX)/share/man/man8/rhyvectl.8
 
 clean:
 	rm -rf build

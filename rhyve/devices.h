@@ -97,4 +97,45 @@ void	virtio_blk_fini(void);
  */
 void	virtio_blk_reset(void);
 
+/*
+ * virtio_rng.c - one virtio entropy device on virtio-mmio slot 'slot'
+ * (0..VIRT_VIRTIO_COUNT-1), version 1 transport if 'legacy'.  Its bytes
+ * come from getrandom(2), served on the vCPU thread that notified.
+ */
+int	virtio_rng_init(struct vmctx *ctx, int slot, bool legacy);
+void	virtio_rng_fini(void);
+/* Guest reset: the transport to reset state. */
+void	virtio_rng_reset(void);
+
+/*
+ * One virtio network device (virtio_net.c) on user-mode networking
+ * (net_slirp.c, libslirp).  Addresses are in host byte order.
+ */
+#define NET_HOSTFWD_MAX		16
+struct net_hostfwd {
+	bool		 udp;
+	uint32_t	 host_addr;	/* where rhyve listens; loopback default */
+	uint16_t	 host_port;
+	uint32_t	 guest_addr;	/* 0: the guest's DHCP address */
+	uint16_t	 guest_port;
+};
+struct net_config {
+	int		 slot;		/* virtio-mmio slot */
+	bool		 legacy;
+	uint8_t		 mac[6];
+	uint32_t	 net, mask;	/* guest network: 10.0.2.0/24 */
+	uint32_t	 host;		/* the host as the guest sees it: .2 */
+	struct net_hostfwd fwd[NET_HOSTFWD_MAX];
+	int		 nfwd;
+};
+/*
+ * The device, then its backend: libslirp set up (host forwarding sockets
+ * bound now, before the sandbox) and its poll-loop thread started.
+ */
+int	virtio_net_init(struct vmctx *ctx, const struct net_config *nc);
+/* Stop the backend thread, then the device. */
+void	virtio_net_fini(void);
+/* Guest reset: the transport to reset state; the backend keeps running. */
+void	virtio_net_reset(void);
+
 #endif

@@ -49,11 +49,12 @@
 #include "../vmmapi/vmmapi.h"
 #include "devices.h"
 #include "fdt.h"
-#include "gdb.h"
+#include "gdb/gdb.h"
 #include "loader.h"
 #include "machine.h"
 #include "mem.h"
 #include "options.h"
+#include "qmp/qmp.h"
 #include "sandbox.h"
 #include "sbi.h"
 #include "virt.h"
@@ -399,6 +400,10 @@ place_fdt(const struct rhyve_options *o, struct boot *b, bool *dumped)
 
 	for (int i = 0; i < o->ndisks; i++)
 		cfg.virtio_slots |= UINT32_C(1) << o->disks[i].slot;
+	if (o->rng)
+		cfg.virtio_slots |= UINT32_C(1) << o->rng_slot;
+	if (o->net)
+		cfg.virtio_slots |= UINT32_C(1) << o->netcfg.slot;
 	if (o->initrd != NULL) {
 		/* load_images recorded it last. */
 		cfg.initrd_start = b->regions[b->nregions - 1].start;
@@ -537,6 +542,10 @@ virtio_empty_init(const struct rhyve_options *o)
 
 	for (int i = 0; i < o->ndisks; i++)
 		used |= UINT32_C(1) << o->disks[i].slot;
+	if (o->rng)
+		used |= UINT32_C(1) << o->rng_slot;
+	if (o->net)
+		used |= UINT32_C(1) << o->netcfg.slot;
 	for (int s = 0; s < VIRT_VIRTIO_COUNT; s++) {
 		struct mmio_range r = {
 			.name = "virtio-mmio (empty)",
@@ -559,6 +568,8 @@ static void
 devices_fini(void)
 {
 	virtio_blk_fini();
+	virtio_rng_fini();
+	virtio_net_fini();
 	goldfish_rtc_fini();
 	uart_fini();
 	console_fini();
@@ -572,6 +583,8 @@ devices_reset(void)
 	uart_device_reset();
 	goldfish_rtc_reset();
 	virtio_blk_reset();
+	virtio_rng_reset();
+	virtio_net_reset();
 }
 
 static int
@@ -585,6 +598,10 @@ devices_init(const struct rhyve_options *o, struct vmctx *ctx)
 	for (int i = 0; i < o->ndisks; i++)
 		if (virtio_blk_init(ctx, &o->disks[i]) != 0)
 			goto fail;
+	if (o->rng && virtio_rng_init(ctx, o->rng_slot, o->legacy_virtio) != 0)
+		goto fail;
+	if (o->net && virtio_net_init(ctx, &o->netcfg) != 0)
+		goto fail;
 	if (virtio_empty_init(o) != 0)
 		goto fail;
 	return 0;
@@ -657,6 +674,7 @@ vcpu_thread(void *argp)
 	snprintf(name, sizeof(name), "vcpu %d", vcpu);
 	pthread_setname_np(pthread_self(), name);
 	memset(&vme, 0, sizeof(vme));
+	qmp_vcpu_thread(vcpu);
 	vcpu_held(1);
 	gdb_cpu_add(vcpu);
 	vcpu_held(-1);
@@ -928,6 +946,12 @@ boot_once(const struct rhyve_options *o)
 			goto out;
 		mach.gdb_started = true;
 	}
+	if (o->qmp_path != NULL || o->name != NULL) {
+		struct qmp_config qc = { .path = o->qmp_path, .name = o->name };
+
+		if (qmp_init(b.ctx, &qc) != 0)
+			goto out;
+	}
 	/*
 	 * Set-up is over (images, devices, disks, console, debug server and
 	 * their threads): confine the process.  Reboots happen in place
@@ -948,9 +972,13 @@ boot_once(const struct rhyve_options *o)
 		machine_request_exit(1);
 	for (;;) {
 		status = wait_for_stop(o, &reboot, &guest);
+		if (reboot)
+			qmp_notify_reset(true);
 		if (!reboot || machine_reboot(o, &b, &status) != 0)
 			break;
 	}
+	/* SHUTDOWN to QMP clients; the sockets go away. */
+	qmp_fini(guest, status);
 	/* Threads parked for a reboot that will not come end now. */
 	pthread_mutex_lock(&mach.mtx);
 	mach.quit = true;

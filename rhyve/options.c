@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "options.h"
+#include "options_net.h"
 
 #define MAX_DRIVES	16		/* -drive options kept before placement */
 
@@ -28,7 +29,14 @@ struct drive_opt {
 struct device_opt {
 	char	*drive;
 	int	 slot;			/* -1: first free from the top */
+	bool	 rng;			/* virtio-rng-device (no drive) */
+	bool	 net;			/* virtio-net-device: drive is netdev= */
+	int	 nic;			/* -nic: its netdevs[] index, else -1 */
+	uint8_t	 mac[6];
+	bool	 has_mac;
 };
+
+#define MAX_NETDEVS	4
 
 struct parse_state {
 	struct rhyve_options *o;
@@ -39,6 +47,8 @@ struct parse_state {
 	int		 ndrives;
 	struct device_opt devices[MAX_DRIVES];
 	int		 ndevices;
+	struct netdev_opt netdevs[MAX_NETDEVS];
+	int		 nnetdevs;
 	bool		 bios_given;
 };
 
@@ -395,12 +405,16 @@ opt_drive(struct parse_state *ps, const char *arg)
 	return 0;
 }
 
-/* -device virtio-blk-device,drive=ID[,bus=virtio-mmio-bus.N] */
+/*
+ * -device virtio-blk-device,drive=ID[,bus=virtio-mmio-bus.N]
+ * -device virtio-rng-device[,bus=virtio-mmio-bus.N]
+ * -device virtio-net-device,netdev=ID[,mac=MAC][,bus=virtio-mmio-bus.N]
+ */
 static int
 opt_device(struct parse_state *ps, const char *arg)
 {
 	static const char busprefix[] = "virtio-mmio-bus.";
-	struct device_opt dev = { .slot = -1 };
+	struct device_opt dev = { .slot = -1, .nic = -1 };
 	char *items[MAX_ITEMS];
 	int n, error = 0;
 	long slot;
@@ -410,9 +424,20 @@ opt_device(struct parse_state *ps, const char *arg)
 	n = split_items(arg, items, MAX_ITEMS);
 	if (n < 0)
 		return fail(ps, "-device %s: malformed", arg);
-	if (strcmp(items[0], "virtio-blk-device") != 0)
+	dev.rng = strcmp(items[0], "virtio-rng-device") == 0;
+	dev.net = strcmp(items[0], "virtio-net-device") == 0;
+	if (strcmp(items[0], "virtio-blk-device") != 0 && !dev.rng && !dev.net)
 		error = fail(ps, "-device %s: unsupported device (only "
-		    "virtio-blk-device)", arg);
+		    "virtio-blk-device, virtio-rng-device, virtio-net-device)",
+		    arg);
+	for (int i = 0; i < ps->ndevices && error == 0 && dev.net; i++)
+		if (ps->devices[i].net)
+			error = fail(ps, "-device %s: only one network device",
+			    arg);
+	for (int i = 0; i < ps->ndevices && error == 0 && dev.rng; i++)
+		if (ps->devices[i].rng)
+			error = fail(ps, "-device %s: only one "
+			    "virtio-rng-device", arg);
 	for (int i = 1; i < n && error == 0; i++) {
 		char *key = items[i], *val = strchr(key, '=');
 
@@ -422,8 +447,17 @@ opt_device(struct parse_state *ps, const char *arg)
 			break;
 		}
 		*val++ = '\0';
-		if (strcmp(key, "drive") == 0 && *val != '\0') {
+		if (strcmp(key, "drive") == 0 && *val != '\0' && !dev.rng &&
+		    !dev.net) {
 			error = set_str(ps, &dev.drive, val);
+		} else if (strcmp(key, "netdev") == 0 && *val != '\0' &&
+		    dev.net) {
+			error = set_str(ps, &dev.drive, val);
+		} else if (strcmp(key, "mac") == 0 && dev.net) {
+			if (net_parse_mac(val, dev.mac) != 0)
+				error = fail(ps, "-device %s: mac=%s: expected "
+				    "a unicast xx:xx:xx:xx:xx:xx", arg, val);
+			dev.has_mac = true;
 		} else if (strcmp(key, "bus") == 0) {
 			if (strncmp(val, busprefix, sizeof(busprefix) - 1) != 0 ||
 			    parse_int(val + sizeof(busprefix) - 1, 0,
@@ -439,13 +473,59 @@ opt_device(struct parse_state *ps, const char *arg)
 		}
 	}
 	free_items(items, n);
-	if (error == 0 && dev.drive == NULL)
-		error = fail(ps, "-device %s: drive= is missing", arg);
+	if (error == 0 && dev.drive == NULL && !dev.rng)
+		error = fail(ps, "-device %s: %s= is missing", arg,
+		    dev.net ? "netdev" : "drive");
 	if (error != 0) {
 		free(dev.drive);
 		return error;
 	}
 	ps->devices[ps->ndevices++] = dev;
+	return 0;
+}
+
+/*
+ * -netdev user,id=ID[,hostfwd=...][,net=...][,host=...] and
+ * -nic user[,hostfwd=...][,mac=...]: the latter is a netdev and its
+ * virtio-net-device in one (options_net.c parses both).
+ */
+static int
+opt_netdev(struct parse_state *ps, const char *opt, const char *arg,
+    bool nic)
+{
+	struct netdev_opt n;
+	char msg[256];
+
+	if (ps->nnetdevs == MAX_NETDEVS)
+		return fail(ps, "%s %s: too many network backends", opt, arg);
+	if (netdev_parse(opt, arg, nic, &n, msg, sizeof(msg)) != 0)
+		return fail(ps, "%s", msg);
+	for (int i = 0; n.id != NULL && i < ps->nnetdevs; i++)
+		if (ps->netdevs[i].id != NULL &&
+		    strcmp(ps->netdevs[i].id, n.id) == 0) {
+			netdev_free(&n);
+			return fail(ps, "%s %s: duplicate id", opt, arg);
+		}
+	if (nic) {
+		struct device_opt dev = { .slot = -1, .net = true,
+		    .nic = ps->nnetdevs };
+
+		for (int i = 0; i < ps->ndevices; i++)
+			if (ps->devices[i].net) {
+				netdev_free(&n);
+				return fail(ps, "%s %s: only one network "
+				    "device", opt, arg);
+			}
+		if (ps->ndevices == MAX_DRIVES) {
+			netdev_free(&n);
+			return fail(ps, "%s %s: too many devices", opt, arg);
+		}
+		memcpy(dev.mac, n.cfg.mac, 6);
+		dev.has_mac = true;
+		n.used = true;
+		ps->devices[ps->ndevices++] = dev;
+	}
+	ps->netdevs[ps->nnetdevs++] = n;
 	return 0;
 }
 
@@ -524,6 +604,61 @@ opt_gdb(struct parse_state *ps, const char *arg)
 	return error;
 }
 
+/*
+ * -qmp unix:PATH,server=on,wait=off: QEMU's spelling of the only kind of
+ * QMP socket rhyve offers (server=on / wait=off also as "server" and
+ * "nowait").  rhyve never waits for a QMP client, so wait=on is refused,
+ * as are TCP and client sockets: the socket is the access control.
+ */
+static int
+opt_qmp(struct parse_state *ps, const char *arg)
+{
+	char *items[MAX_ITEMS];
+	bool server = false, nowait = false, ok = true;
+	int n, error;
+
+	n = split_items(arg, items, MAX_ITEMS);
+	if (n < 0)
+		return fail(ps, "-qmp %s: malformed", arg);
+	if (strncmp(items[0], "unix:", 5) != 0 || items[0][5] == '\0')
+		ok = false;
+	for (int k = 1; k < n && ok; k++) {
+		if (strcmp(items[k], "server=on") == 0 ||
+		    strcmp(items[k], "server") == 0)
+			server = true;
+		else if (strcmp(items[k], "wait=off") == 0 ||
+		    strcmp(items[k], "nowait") == 0)
+			nowait = true;
+		else
+			ok = false;
+	}
+	if (ok && server && nowait)
+		error = set_str(ps, &ps->o->qmp_path, items[0] + 5);
+	else
+		error = fail(ps, "-qmp %s: expected unix:PATH,server=on,"
+		    "wait=off", arg);
+	free_items(items, n);
+	return error;
+}
+
+/* -name NAME (QEMU's guest=NAME,... is not taken: just the name). */
+static int
+opt_name(struct parse_state *ps, const char *arg)
+{
+	size_t n = strlen(arg);
+	bool ok = n > 0 && n <= 64 && arg[0] != '.';
+
+	for (size_t k = 0; k < n && ok; k++)
+		ok = (arg[k] >= 'a' && arg[k] <= 'z') ||
+		    (arg[k] >= 'A' && arg[k] <= 'Z') ||
+		    (arg[k] >= '0' && arg[k] <= '9') ||
+		    arg[k] == '_' || arg[k] == '-' || arg[k] == '.';
+	if (!ok)
+		return fail(ps, "-name %s: expected 1 to 64 of A-Z a-z 0-9 _ "
+		    "- . (not starting with .)", arg);
+	return set_str(ps, &ps->o->name, arg);
+}
+
 /* bhyve: -G [w][addr:]port */
 static int
 opt_bhyve_gdb(struct parse_state *ps, const char *arg)
@@ -577,6 +712,37 @@ opt_fixed(struct parse_state *ps, const char *opt, const char *arg,
 }
 
 /*
+ * A network device's backend: its -nic's, or the -netdev its netdev=
+ * names.  The configuration lands in o->netcfg; the slot comes later.
+ */
+static int
+place_nic(struct parse_state *ps, struct device_opt *dev)
+{
+	struct netdev_opt *nd = NULL;
+
+	if (dev->nic >= 0) {
+		nd = &ps->netdevs[dev->nic];
+	} else {
+		for (int k = 0; k < ps->nnetdevs; k++)
+			if (ps->netdevs[k].id != NULL &&
+			    strcmp(ps->netdevs[k].id, dev->drive) == 0)
+				nd = &ps->netdevs[k];
+		if (nd == NULL)
+			return fail(ps, "-device virtio-net-device,netdev=%s: "
+			    "no -netdev with id=%s", dev->drive, dev->drive);
+		if (nd->used)
+			return fail(ps, "-device virtio-net-device,netdev=%s: "
+			    "netdev is already in use", dev->drive);
+	}
+	nd->used = true;
+	ps->o->net = true;
+	ps->o->netcfg = nd->cfg;
+	if (dev->has_mac)
+		memcpy(ps->o->netcfg.mac, dev->mac, 6);
+	return 0;
+}
+
+/*
  * Place the disks on virtio-mmio slots as QEMU virt does: bus=...N takes
  * slot N; the others take the first free slot counting down from the
  * highest, because virt creates its transports so that qbus_find_recursive
@@ -588,12 +754,23 @@ place_disks(struct parse_state *ps)
 {
 	struct rhyve_options *o = ps->o;
 	struct drive_opt *src[MAX_DRIVES * 2];
-	int slot[MAX_DRIVES * 2], n = 0;
+	struct device_opt *nondisk[MAX_DRIVES * 2];
+	int slot[MAX_DRIVES * 2], n = 0, nnondisk = 0;
 	bool taken[VIRT_VIRTIO_COUNT] = { false };
 
 	for (int i = 0; i < ps->ndevices; i++) {
 		struct drive_opt *d = NULL;
 
+		if (ps->devices[i].rng || ps->devices[i].net) {
+			/* Not a disk: placed like one, NULL marks it. */
+			if (ps->devices[i].net && place_nic(ps,
+			    &ps->devices[i]) != 0)
+				return -1;
+			nondisk[n] = &ps->devices[i];
+			src[n] = NULL;
+			slot[n++] = ps->devices[i].slot;
+			continue;
+		}
 		for (int k = 0; k < ps->ndrives; k++)
 			if (ps->drives[k].id != NULL &&
 			    strcmp(ps->drives[k].id, ps->devices[i].drive) == 0)
@@ -643,9 +820,21 @@ place_disks(struct parse_state *ps)
 		taken[s] = true;
 		slot[i] = s;
 	}
-	for (int i = 0; i < n; i++) {
-		struct disk_config *dc = &o->disks[i];
+	for (int i = 0, nd = 0; i < n; i++) {
+		struct disk_config *dc = &o->disks[nd];
 
+		if (src[i] == NULL) {
+			nnondisk++;
+			if (nondisk[i]->net) {
+				o->netcfg.slot = slot[i];
+				o->netcfg.legacy = o->legacy_virtio;
+				continue;
+			}
+			o->rng = true;
+			o->rng_slot = slot[i];
+			continue;
+		}
+		nd++;
 		dc->path = src[i]->file;
 		dc->id = src[i]->id;
 		dc->readonly = src[i]->readonly;
@@ -655,7 +844,11 @@ place_disks(struct parse_state *ps)
 		src[i]->file = NULL;
 		src[i]->id = NULL;
 	}
-	o->ndisks = n;
+	o->ndisks = n - nnondisk;
+	for (int k = 0; k < ps->nnetdevs; k++)
+		if (!ps->netdevs[k].used)
+			warnf(ps, "-netdev %s: no device uses it",
+			    ps->netdevs[k].id);
 	return 0;
 }
 
@@ -664,6 +857,7 @@ enum {
 	O_NOGRAPHIC, O_SERIAL, O_MONITOR, O_DISPLAY, O_DRIVE, O_DEVICE,
 	O_GLOBAL, O_WAIT, O_GDB_DEFAULT, O_GDB, O_DUMPDTB, O_NOREBOOT,
 	O_CPUS, O_BHYVE_GDB, O_NOSANDBOX, O_HELP, O_VERSION,
+	O_QMP, O_NAME, O_NETDEV, O_NIC,
 };
 
 static const struct {
@@ -684,6 +878,8 @@ static const struct {
 	{ "dumpdtb", O_DUMPDTB, true }, { "no-reboot", O_NOREBOOT, false },
 	{ "no-sandbox", O_NOSANDBOX, false }, { "h", O_HELP, false },
 	{ "help", O_HELP, false }, { "version", O_VERSION, false },
+	{ "qmp", O_QMP, true }, { "name", O_NAME, true },
+	{ "netdev", O_NETDEV, true }, { "nic", O_NIC, true },
 };
 
 static int
@@ -747,6 +943,13 @@ parse_one(struct parse_state *ps, int id, const char *opt, const char *arg)
 	case O_VERSION:
 		o->version = true;
 		return 0;
+	case O_QMP:
+		return opt_qmp(ps, arg);
+	case O_NAME:
+		return opt_name(ps, arg);
+	case O_NETDEV:
+	case O_NIC:
+		return opt_netdev(ps, opt, arg, id == O_NIC);
 	}
 	return fail(ps, "internal error: option %s", opt);
 }
@@ -823,6 +1026,8 @@ options_parse(int argc, char *const argv[], struct rhyve_options *o,
 	}
 	for (i = 0; i < ps.ndevices; i++)
 		free(ps.devices[i].drive);
+	for (i = 0; i < ps.nnetdevs; i++)
+		netdev_free(&ps.netdevs[i]);
 	return error;
 }
 
@@ -835,6 +1040,8 @@ options_free(struct rhyve_options *o)
 	free(o->append);
 	free(o->gdb_listen);
 	free(o->dumpdtb);
+	free(o->qmp_path);
+	free(o->name);
 	for (int i = 0; i < o->ndisks; i++) {
 		free((char *)o->disks[i].path);
 		free((char *)o->disks[i].id);
@@ -867,11 +1074,26 @@ options_usage(FILE *fp)
 "  -drive file=F,format=raw,if=none|virtio,id=ID,readonly=on|off\n"
 "  -device virtio-blk-device,drive=ID[,bus=virtio-mmio-bus.N]\n"
 "  -global virtio-mmio.force-legacy=true|false\n"
+"Other devices:\n"
+"  -device virtio-rng-device[,bus=virtio-mmio-bus.N]\n"
+"                         entropy from the host's getrandom()\n"
+"Network (user mode: DHCP, DNS, the host's loopback as 10.0.2.2):\n"
+"  -netdev user,id=ID[,hostfwd=[tcp|udp]:[ADDR]:PORT-[GADDR]:GPORT]...\n"
+"         [,net=ADDR[/BITS]][,host=ADDR]\n"
+"                         forwards listen on 127.0.0.1 unless ADDR given\n"
+"  -device virtio-net-device,netdev=ID[,mac=MAC][,bus=virtio-mmio-bus.N]\n"
+"  -nic user[,hostfwd=...][,mac=MAC]   both in one\n"
 "Debugging:\n"
 "  -s                     debug server on 127.0.0.1:1234\n"
 "  -gdb tcp::PORT | tcp:HOST:PORT | unix:PATH\n"
 "  -G [w][ADDR:]PORT      debug server (bhyve); w: wait for the debugger\n"
 "  -S                     run nothing until the debugger continues\n"
+"Control (rhyvectl(8), QMP clients):\n"
+"  -qmp unix:PATH,server=on,wait=off\n"
+"                         QMP socket (mode 0600)\n"
+"  -name NAME             also a QMP socket at $XDG_RUNTIME_DIR/rhyve/NAME.qmp\n"
+"                         (root without it: /run/rhyve/NAME.qmp; else\n"
+"                         /tmp/rhyve-UID/NAME.qmp): rhyvectl --vm=NAME\n"
 "Accepted for QEMU compatibility: -nographic, -serial mon:stdio|stdio,\n"
 "  -monitor none, -display none.  Also: --no-sandbox, --help, --version.\n"
 "See rhyve(8).\n", fp);

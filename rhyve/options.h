@@ -49,6 +49,12 @@ struct rhyve_options {
 	bool		 help;			/* --help: print usage, exit 0 */
 	bool		 version;		/* --version */
 	bool		 no_sandbox;
+	char		*qmp_path;		/* -qmp unix:PATH,server=on,wait=off */
+	char		*name;			/* -name NAME: QMP at the default path */
+	bool		 rng;			/* -device virtio-rng-device */
+	int		 rng_slot;		/* its virtio-mmio slot */
+	bool		 net;			/* -netdev user + virtio-net-device, -nic */
+	struct net_config netcfg;		/* its slot, MAC, network, forwards */
 };
 
 /*

@@ -36,7 +36,7 @@
  *     getsockopt, shutdown (no socket, bind, listen or connect);
  *   - signals: rt_sigprocmask, rt_sigtimedwait (the sigwait thread),
  *     rt_sigreturn, restart_syscall;
- *   - getrandom; exit_group.
+ *   - getrandom (also virtio-rng's source); exit_group.
  * Conditional members are described in sandbox.h.  Nothing is opened
  * after set-up, not even for a guest reset (machine.c keeps the images in
  * memory and reuses the VM, its disks and descriptors).
@@ -59,6 +59,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "devices.h"
@@ -250,10 +251,31 @@ add_rules(struct rules *r, const struct rhyve_options *o)
 	allow_if(r, "fcntl", SCMP_A1(SCMP_CMP_EQ, F_GETFD));
 	allow_if(r, "fcntl", SCMP_A1(SCMP_CMP_EQ, F_SETFD));
 
-	/* The debug server's Unix socket, removed at exit. */
-	if (o->gdb_listen != NULL && strncmp(o->gdb_listen, "unix:", 5) == 0) {
+	/* The debug server's and QMP's Unix sockets, removed at exit. */
+	if ((o->gdb_listen != NULL && strncmp(o->gdb_listen, "unix:", 5) == 0) ||
+	    o->qmp_path != NULL || o->name != NULL) {
 		allow(r, "unlink");
 		allow_if(r, "unlinkat", SCMP_A2(SCMP_CMP_EQ, 0));
+	}
+
+	/*
+	 * User-mode networking (net_slirp.c): libslirp opens IPv4 sockets
+	 * for the guest's connections and datagrams (IPv6 is off), accepts
+	 * on the host forwards it bound before the sandbox, asks a socket
+	 * its addresses and pending bytes, and stat()s /etc/resolv.conf
+	 * to see whether its cached DNS server is still current (metadata
+	 * only: opening files stays forbidden).  No listen and no bind:
+	 * no new listening port after set-up.
+	 */
+	if (o->net) {
+		allow_if(r, "socket", SCMP_A0(SCMP_CMP_EQ, AF_INET));
+		allow(r, "connect");
+		allow(r, "getsockname");
+		allow(r, "getpeername");
+		allow_if(r, "ioctl", SCMP_A1(SCMP_CMP_EQ, FIONREAD));
+		allow_if(r, "ioctl", SCMP_A1(SCMP_CMP_EQ, FIONBIO));
+		allow_if(r, "newfstatat", SCMP_A3(SCMP_CMP_EQ, 0));
+		allow(r, "stat");
 	}
 
 	if (SANDBOX_SANITIZED) {

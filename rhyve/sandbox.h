@@ -39,7 +39,10 @@
  * No file can be opened afterwards (a guest reset reuses the VM, its
  * disks and descriptors): a read-only open fails with EACCES (glibc reads
  * /proc files on its own and copes), any other traps.  What depends on
- * 'o': unlink only with a Unix-socket debug server (its socket at exit).
+ * 'o': unlink only with a Unix-socket debug server or a QMP socket (their
+ * sockets at exit); IPv4 socket, connect, getsockname/getpeername,
+ * ioctl FIONREAD/FIONBIO and stat only with user-mode networking
+ * (libslirp's outbound connections and its resolv.conf check).
  *
  * A forbidden call ends the process: one line "rhyve: sandbox: forbidden
  * system call N (name)" on stderr, exit status SANDBOX_EXIT_STATUS.

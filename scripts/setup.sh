@@ -9,7 +9,7 @@ PKGS="make gcc binutils pkg-config python3
 libfdt-dev libelf-dev libseccomp-dev libcriterion-dev libcmocka-dev
 gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf
 gdb-multiarch lldb qemu-system-misc opensbi u-boot-qemu
-device-tree-compiler clang libclang-rt-14-dev xz-utils"
+device-tree-compiler clang libclang-rt-14-dev xz-utils libslirp-dev"
 
 missing=""
 for p in $PKGS; do

@@ -415,3 +415,150 @@ Test(options, misc)
 	cr_expect(opts.no_reboot);
 	cr_expect_str_eq(opts.dumpdtb, "o.dtb");
 }
+
+/* -device virtio-rng-device: placed among the disks as QEMU places it. */
+Test(options, virtio_rng_device)
+{
+	cr_assert_eq(parse("-kernel", "k", "-device", "virtio-rng-device",
+	    NULL), 0, "%s", errbuf);
+	cr_expect(opts.rng);
+	cr_expect_eq(opts.rng_slot, VIRT_VIRTIO_COUNT - 1);
+	cr_expect_eq(opts.ndisks, 0);
+	options_free(&opts);
+
+	/* Command-line order: the disk's -device first, then the rng. */
+	cr_assert_eq(parse("-kernel", "k", "-drive", "file=a,if=none,id=d",
+	    "-device", "virtio-blk-device,drive=d", "-device",
+	    "virtio-rng-device", "-drive", "file=b", NULL), 0, "%s", errbuf);
+	cr_expect_eq(opts.ndisks, 2);
+	cr_expect_eq(opts.disks[0].slot, 7);
+	cr_expect_str_eq(opts.disks[0].path, "a");
+	cr_expect_eq(opts.rng_slot, 6);
+	cr_expect_eq(opts.disks[1].slot, 5);
+	cr_expect_str_eq(opts.disks[1].path, "b");
+	options_free(&opts);
+
+	cr_assert_eq(parse("-kernel", "k", "-device",
+	    "virtio-rng-device,bus=virtio-mmio-bus.2", "-drive", "file=a",
+	    NULL), 0, "%s", errbuf);
+	cr_expect_eq(opts.rng_slot, 2);
+	cr_expect_eq(opts.disks[0].slot, 7);
+	options_free(&opts);
+
+	cr_expect_eq(parse("-kernel", "k", "-device", "virtio-rng-device",
+	    "-device", "virtio-rng-device", NULL), -1);
+	expect_error("only one virtio-rng-device");
+	cr_expect_eq(parse("-kernel", "k", "-device",
+	    "virtio-rng-device,drive=d", NULL), -1);
+	expect_error("unsupported key 'drive'");
+	cr_expect_eq(parse("-kernel", "k", "-device",
+	    "virtio-rng-device,rng=rng0", NULL), -1);
+	expect_error("unsupported key 'rng'");
+	cr_expect_eq(parse("-kernel", "k", "-drive", "file=a,if=none,id=d",
+	    "-device", "virtio-blk-device,drive=d,bus=virtio-mmio-bus.3",
+	    "-device", "virtio-rng-device,bus=virtio-mmio-bus.3", NULL), -1);
+	expect_error("virtio-mmio-bus.3 is used twice");
+}
+
+/* QEMU's user-networking spellings. */
+Test(options, netdev_user_and_virtio_net_device)
+{
+	cr_assert_eq(parse("-kernel", "k", "-netdev",
+	    "user,id=n0,hostfwd=tcp:127.0.0.1:2222-:22,hostfwd=udp::5353-"
+	    "10.0.2.15:53", "-device", "virtio-net-device,netdev=n0,"
+	    "mac=52:54:00:ab:cd:ef", NULL), 0, "%s", errbuf);
+	cr_expect(opts.net);
+	cr_expect_eq(opts.netcfg.slot, VIRT_VIRTIO_COUNT - 1);
+	cr_expect_eq(opts.netcfg.net, 0x0a000200u);
+	cr_expect_eq(opts.netcfg.mask, 0xffffff00u);
+	cr_expect_eq(opts.netcfg.host, 0x0a000202u);
+	cr_expect_eq(opts.netcfg.mac[3], 0xab);
+	cr_expect_eq(opts.netcfg.mac[5], 0xef);
+	cr_assert_eq(opts.netcfg.nfwd, 2);
+	cr_expect_not(opts.netcfg.fwd[0].udp);
+	cr_expect_eq(opts.netcfg.fwd[0].host_addr, 0x7f000001u);
+	cr_expect_eq(opts.netcfg.fwd[0].host_port, 2222);
+	cr_expect_eq(opts.netcfg.fwd[0].guest_addr, 0);
+	cr_expect_eq(opts.netcfg.fwd[0].guest_port, 22);
+	cr_expect(opts.netcfg.fwd[1].udp);
+	cr_expect_eq(opts.netcfg.fwd[1].host_addr, 0x7f000001u,
+	    "no address: loopback only");
+	cr_expect_eq(opts.netcfg.fwd[1].guest_addr, 0x0a00020fu);
+	options_free(&opts);
+
+	/* -nic: both in one; QEMU's default MAC; an explicit address. */
+	cr_assert_eq(parse("-kernel", "k", "-drive", "file=a", "-nic",
+	    "user,model=virtio-net-device,hostfwd=tcp:0.0.0.0:8080-:80,"
+	    "net=192.168.76.0/24,host=192.168.76.2", NULL), 0, "%s", errbuf);
+	cr_expect(opts.net);
+	cr_expect_eq(opts.netcfg.slot, 7, "-nic before the if=virtio drive");
+	cr_expect_eq(opts.disks[0].slot, 6);
+	cr_expect_eq(opts.netcfg.mac[0], 0x52);
+	cr_expect_eq(opts.netcfg.mac[5], 0x56);
+	cr_expect_eq(opts.netcfg.net, 0xc0a84c00u);
+	cr_expect_eq(opts.netcfg.host, 0xc0a84c02u);
+	cr_expect_eq(opts.netcfg.fwd[0].host_addr, 0);
+	options_free(&opts);
+
+	cr_assert_eq(parse("-kernel", "k", "-netdev", "user,id=n0,net=10.9.0.0/16",
+	    "-device", "virtio-net-device,netdev=n0,bus=virtio-mmio-bus.1",
+	    NULL), 0, "%s", errbuf);
+	cr_expect_eq(opts.netcfg.slot, 1);
+	cr_expect_eq(opts.netcfg.mask, 0xffff0000u);
+	cr_expect_eq(opts.netcfg.host, 0x0a090002u);
+}
+
+Test(options, network_errors)
+{
+	static const char *const bad[][3] = {
+		{ "-netdev", "tap,id=n0", "only user networking" },
+		{ "-netdev", "bridge,id=n0,br=br0", "only user networking" },
+		{ "-nic", "tap", "only user networking" },
+		{ "-netdev", "user", "id= is missing" },
+		{ "-netdev", "user,id=n0,restrict=on", "unsupported key 'restrict'" },
+		{ "-netdev", "user,id=n0,hostfwd=tcp:2222-:22", "hostfwd=" },
+		{ "-netdev", "user,id=n0,hostfwd=sctp::1-:2", "hostfwd=" },
+		{ "-netdev", "user,id=n0,hostfwd=tcp::0-:22", "hostfwd=" },
+		{ "-netdev", "user,id=n0,hostfwd=tcp::70000-:22", "hostfwd=" },
+		{ "-netdev", "user,id=n0,hostfwd=tcp:1.2.3:22-:22", "hostfwd=" },
+		{ "-netdev", "user,id=n0,hostfwd=tcp::22-10.0.3.1:22", "outside" },
+		{ "-netdev", "user,id=n0,net=10.0.2.0/29", "net=" },
+		{ "-netdev", "user,id=n0,net=10.0.2.0/255.0.255.0", "net=" },
+		{ "-netdev", "user,id=n0,host=10.0.3.2", "host=" },
+		{ "-netdev", "user,id=n0,host=10.0.2.3", "host=" },
+		{ "-nic", "user,mac=01:00:00:00:00:01", "mac=" },
+		{ "-nic", "user,mac=52:54:00:12:34", "mac=" },
+		{ "-nic", "user,model=e1000", "model=" },
+		{ "-nic", "user,id=x", "unsupported key 'id'" },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_expect_eq(parse("-kernel", "k", bad[i][0], bad[i][1], NULL),
+		    -1, "%s %s", bad[i][0], bad[i][1]);
+		expect_error(bad[i][2]);
+		cr_expect_null(strchr(errbuf, '\n'));
+	}
+	cr_expect_eq(parse("-kernel", "k", "-device",
+	    "virtio-net-device,netdev=nope", NULL), -1);
+	expect_error("no -netdev with id=nope");
+	cr_expect_eq(parse("-kernel", "k", "-device", "virtio-net-device",
+	    NULL), -1);
+	expect_error("netdev= is missing");
+	cr_expect_eq(parse("-kernel", "k", "-netdev", "user,id=a", "-device",
+	    "virtio-net-device,netdev=a", "-device",
+	    "virtio-net-device,netdev=a", NULL), -1);
+	expect_error("only one network device");
+	cr_expect_eq(parse("-kernel", "k", "-nic", "user", "-nic", "user",
+	    NULL), -1);
+	expect_error("only one network device");
+	cr_expect_eq(parse("-kernel", "k", "-netdev", "user,id=a", "-netdev",
+	    "user,id=a", NULL), -1);
+	expect_error("duplicate id");
+	cr_expect_eq(parse("-kernel", "k", "-device",
+	    "virtio-net-device,netdev=a,mac=zz", "-netdev", "user,id=a",
+	    NULL), -1);
+	expect_error("mac=zz");
+	cr_expect_eq(parse("-kernel", "k", "-device",
+	    "virtio-net-device,netdev=a,drive=d", NULL), -1);
+	expect_error("unsupported key 'drive'");
+}

@@ -19,10 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
@@ -645,4 +647,114 @@ Test(sandbox, entering_twice_loads_one_filter)
 	/* one filter, mode 2, active */
 	cr_expect_eq(r.status, 50 + 10 * 1 + 2, "status %d, stderr %s",
 	    r.status, r.err);
+}
+
+/* ---- user-mode networking (-netdev user): libslirp's calls only -------- */
+
+static void
+net_opts(struct rhyve_options *o)
+{
+	strict_opts(o);
+	o->net = true;
+}
+
+/* What libslirp does for a guest connection to 10.0.2.2 (the host). */
+static void
+body_slirp_outbound(void)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_port = htons(9),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	struct sockaddr_in me;
+	socklen_t len = sizeof(me);
+	struct stat st;
+	int s, u, n = 0;
+
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	if (s < 0 || fcntl(s, F_SETFL, O_NONBLOCK) != 0)
+		_exit(2);
+	(void)connect(s, (struct sockaddr *)&sin, sizeof(sin));
+	if (getsockname(s, (struct sockaddr *)&me, &len) != 0)
+		_exit(3);
+	u = socket(AF_INET, SOCK_DGRAM, 0);
+	if (u < 0 || sendto(u, "x", 1, 0, (struct sockaddr *)&sin,
+	    sizeof(sin)) != 1 || ioctl(u, FIONREAD, &n) != 0)
+		_exit(4);
+	/* The DNS server check: metadata, not the contents. */
+	if (stat("/etc/hostname", &st) != 0 && errno != ENOENT)
+		_exit(5);
+	close(s);
+	close(u);
+}
+
+Test(sandbox, user_networking_may_connect_ipv4)
+{
+	struct rhyve_options o;
+	struct outcome r;
+
+	net_opts(&o);
+	r = run_child(&o, NULL, body_slirp_outbound);
+	expect_ok(&r);
+}
+
+static void
+body_unix_socket(void)
+{
+	(void)socket(AF_UNIX, SOCK_STREAM, 0);
+	_exit(1);
+}
+
+Test(sandbox, user_networking_no_other_socket_family)
+{
+	struct rhyve_options o;
+	struct outcome r;
+
+	net_opts(&o);
+	r = run_child(&o, NULL, body_unix_socket);
+	expect_trapped(&r, "socket");
+}
+
+static void
+body_bind(void)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+
+	(void)bind(sock_fd, (struct sockaddr *)&sin, sizeof(sin));
+	_exit(1);
+}
+
+static void
+body_listen(void)
+{
+	(void)listen(sock_fd, 1);
+	_exit(1);
+}
+
+/* No new listening port after set-up, even with networking. */
+Test(sandbox, user_networking_cannot_bind_or_listen)
+{
+	struct rhyve_options o;
+	struct outcome r;
+
+	net_opts(&o);
+	r = run_child(&o, pre_socket, body_bind);
+	expect_trapped(&r, "bind");
+	r = run_child(&o, pre_socket, body_listen);
+	expect_trapped(&r, "listen");
+}
+
+/* Without networking the same outbound calls stay forbidden. */
+Test(sandbox, no_outbound_socket_without_networking)
+{
+	struct rhyve_options o;
+	struct outcome r;
+
+	strict_opts(&o);
+	r = run_child(&o, NULL, body_slirp_outbound);
+	expect_trapped(&r, "socket");
 }
