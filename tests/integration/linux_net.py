@@ -34,14 +34,7 @@ import guest  # noqa: E402
 
 TIMEOUT = int(os.environ.get("RHYVE_LINUX_TIMEOUT", "400"))
 GPORT = 5555
-fails = 0
-
-
-def check(name, cond, detail=""):
-    global fails
-    print("%s %s %s" % ("ok  " if cond else "FAIL", name, detail if not cond else ""))
-    if not cond:
-        fails += 1
+check = guest.Checks()
 
 
 def free_port():
@@ -178,13 +171,7 @@ def case(title, netargs, hostport, uport, srv):
               m is not None and "RHYVE-HOST-HELLO" in m.group(1),
               m.group(0) if m else "no RHYVE-NET-GOT")
         check("%s: init finished" % title, "RHYVE-DONE" in out)
-        bad = [l for l in out.splitlines() if guest.TROUBLE.search(l) or
-               "sandbox" in l]
-        check("%s: no oops, warning or sandbox trap" % title, not bad,
-              "\n".join(bad[:10]))
-        if fails:
-            print("---- console (last 60 lines) ----")
-            print("\n".join(out.splitlines()[-60:]))
+        check.console_clean(title, out, sandbox=True)
 
 
 srv = Server()
@@ -201,5 +188,4 @@ try:
           % (hp, GPORT, up, GPORT)], hp, up, srv)
 finally:
     srv.close()
-print("PASS" if fails == 0 else "FAIL (%d)" % fails)
-sys.exit(0 if fails == 0 else 1)
+check.finish()

@@ -17,14 +17,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lin
 import guest  # noqa: E402
 
 TIMEOUT = int(os.environ.get("RHYVE_LINUX_TIMEOUT", "400"))
-fails = 0
-
-
-def check(name, cond, detail=""):
-    global fails
-    print("%s %s %s" % ("ok  " if cond else "FAIL", name, detail if not cond else ""))
-    if not cond:
-        fails += 1
+check = guest.Checks()
 
 
 def case(title, extra):
@@ -52,13 +45,7 @@ def case(title, extra):
               m is not None and m.group(1).startswith("virtio_rng"),
               m.group(0) if m else "no RHYVE-RNG-CURRENT line")
         check("%s: init finished" % title, "RHYVE-DONE" in out)
-        bad = [l for l in out.splitlines() if guest.TROUBLE.search(l) or
-               "sandbox" in l]
-        check("%s: no oops, warning or sandbox trap" % title, not bad,
-              "\n".join(bad[:10]))
-        if fails:
-            print("---- console (last 60 lines) ----")
-            print("\n".join(out.splitlines()[-60:]))
+        check.console_clean(title, out, sandbox=True)
 
 
 case("virtio-rng, modern transport",
@@ -66,5 +53,4 @@ case("virtio-rng, modern transport",
       "-device", "virtio-rng-device"])
 case("virtio-rng, legacy transport, bus=virtio-mmio-bus.2",
      ["-device", "virtio-rng-device,bus=virtio-mmio-bus.2"])
-print("PASS" if fails == 0 else "FAIL (%d)" % fails)
-sys.exit(0 if fails == 0 else 1)
+check.finish()

@@ -20,14 +20,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lin
 import guest  # noqa: E402
 
 TIMEOUT = int(os.environ.get("RHYVE_LINUX_TIMEOUT", "400"))
-fails = 0
-
-
-def check(name, cond, detail=""):
-    global fails
-    print("%s %s %s" % ("ok  " if cond else "FAIL", name, detail if not cond else ""))
-    if not cond:
-        fails += 1
+check = guest.Checks()
 
 
 def case(title, smp, bios):
@@ -53,15 +46,9 @@ def case(title, smp, bios):
         check("%s: the host's image holds the guest's write" % title,
               m is not None and host == m.group(1), host)
         check("%s: init finished" % title, "RHYVE-DONE" in out)
-        bad = [l for l in out.splitlines() if guest.TROUBLE.search(l)]
-        check("%s: no lockup, stall, oops or warning" % title, not bad,
-              "\n".join(bad[:10]))
-        if fails:
-            print("---- console (last 60 lines) ----")
-            print("\n".join(out.splitlines()[-60:]))
+        check.console_clean(title, out)
 
 
 case("-smp 4, OpenSBI", 4, "default")
 case("-smp 8, built-in SBI", 8, None)
-print("PASS" if fails == 0 else "FAIL (%d)" % fails)
-sys.exit(0 if fails == 0 else 1)
+check.finish()

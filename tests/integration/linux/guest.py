@@ -164,3 +164,35 @@ class Guest:
 
     def __exit__(self, *exc):
         self.close()
+
+
+class Checks:
+    """The Linux tests' verdicts: check(name, cond, detail) prints an
+    ok/FAIL line and counts failures; finish() prints PASS or FAIL and
+    exits 0 or 1."""
+
+    def __init__(self):
+        self.fails = 0
+
+    def __call__(self, name, cond, detail=""):
+        print("%s %s %s" % ("ok  " if cond else "FAIL", name,
+                            detail if not cond else ""), flush=True)
+        if not cond:
+            self.fails += 1
+        return cond
+
+    def console_clean(self, title, out, sandbox=False):
+        """No lockup, stall, oops or warning (nor a sandbox trap) on the
+        console; after any failure so far, its last lines."""
+        bad = [l for l in out.splitlines() if TROUBLE.search(l) or
+               (sandbox and "sandbox" in l)]
+        self("%s: no lockup, stall, oops or warning%s" %
+             (title, " or sandbox trap" if sandbox else ""), not bad,
+             "\n".join(bad[:10]))
+        if self.fails:
+            print("---- console (last 60 lines) ----")
+            print("\n".join(out.splitlines()[-60:]))
+
+    def finish(self):
+        print("PASS" if self.fails == 0 else "FAIL (%d)" % self.fails)
+        sys.exit(0 if self.fails == 0 else 1)
