@@ -233,3 +233,16 @@ rc_destroy(struct rc *rc)
 	pthread_cond_destroy(&rc->cv);
 	free(rc);
 }
+
+bool
+rc_wait_progress(struct rc *rc, int vcpu, uint64_t from, int ms)
+{
+	int64_t deadline = rc_now_ns() + (int64_t)ms * 1000000;
+
+	while (rc_now_ns() < deadline) {
+		if (rc_instret(rc, vcpu) > from)
+			return true;
+		rc_sleep_ms(1);
+	}
+	return false;
+}

@@ -56,6 +56,8 @@ int	rc_resume(struct rc *rc, int vcpu);
 bool	rc_wait_parked(struct rc *rc, const cpuset_t *want, int ms);
 bool	rc_is_parked(struct rc *rc, int vcpu);
 uint64_t rc_instret(struct rc *rc, int vcpu);
+/* Wait until vcpu's instret has moved past 'from' (it runs), or ms pass. */
+bool	rc_wait_progress(struct rc *rc, int vcpu, uint64_t from, int ms);
 uint64_t rc_slot(struct rc *rc, int vcpu);
 /* Power the VM off, join the threads, free everything. */
 void	rc_destroy(struct rc *rc);

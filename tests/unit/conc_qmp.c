@@ -30,19 +30,6 @@
 #define NCPU		4
 #define BOUND_MS	3000	/* generous: sanitizers on a loaded 2-core box */
 
-static bool
-wait_progress(struct rc *rc, int vcpu, uint64_t from, int ms)
-{
-	int64_t deadline = rc_now_ns() + (int64_t)ms * 1000000;
-
-	while (rc_now_ns() < deadline) {
-		if (rc_instret(rc, vcpu) > from)
-			return true;
-		rc_sleep_ms(1);
-	}
-	return false;
-}
-
 static struct rc *
 start(void)
 {
@@ -52,7 +39,7 @@ start(void)
 		rc_start_hart(rc, i, PROG_COUNT);
 	rc_run_threads(rc);
 	for (int i = 0; i < NCPU; i++)
-		CHECK(wait_progress(rc, i, 0, 5000), "vCPU %d never ran", i);
+		CHECK(rc_wait_progress(rc, i, 0, 5000), "vCPU %d never ran", i);
 	return rc;
 }
 
@@ -112,7 +99,7 @@ stop_is_synchronous_and_cont_resumes(void **state)
 			    (unsigned long long)(b[i] - a[i]));
 		qmp_ok(s, "{\"execute\": \"cont\"}");
 		for (int i = 0; i < NCPU; i++)
-			CHECK(wait_progress(rc, i, b[i], BOUND_MS),
+			CHECK(rc_wait_progress(rc, i, b[i], BOUND_MS),
 			    "round %d: vCPU %d did not run after cont", round, i);
 	}
 	free(s);
@@ -150,7 +137,7 @@ holds_compose(void **state)
 	/* cont lifts the operator's hold: they run. */
 	qmp_ok(s, "{\"execute\": \"cont\"}");
 	for (int i = 0; i < NCPU; i++)
-		CHECK(wait_progress(rc, i, b[i], BOUND_MS), "vCPU %d after cont", i);
+		CHECK(rc_wait_progress(rc, i, b[i], BOUND_MS), "vCPU %d after cont", i);
 
 	/* Debugger holds vCPU 1; cont does not release it. */
 	CHECK(vm_suspend_cpu(rc->ctx, 1) == 0, "vm_suspend_cpu 1");
@@ -163,7 +150,7 @@ holds_compose(void **state)
 	    "cont ran a debugger-held vCPU");
 	for (int i = 0; i < NCPU; i++)
 		if (i != 1)
-			CHECK(wait_progress(rc, i, a[i], BOUND_MS), "vCPU %d", i);
+			CHECK(rc_wait_progress(rc, i, a[i], BOUND_MS), "vCPU %d", i);
 	/* Per-vCPU suspend of a debugged vCPU, then both holds lifted. */
 	qmp_ok(s, "{\"execute\": \"x-rhyve-suspend-cpu\", \"arguments\": "
 	    "{\"cpu-index\": 1}}");
@@ -174,7 +161,7 @@ holds_compose(void **state)
 	CHECK(rc_instret(rc, 1) == a[1], "suspended vCPU 1 ran");
 	qmp_ok(s, "{\"execute\": \"x-rhyve-resume-cpu\", \"arguments\": "
 	    "{\"cpu-index\": 1}}");
-	CHECK(wait_progress(rc, 1, a[1], BOUND_MS), "vCPU 1 after resume");
+	CHECK(rc_wait_progress(rc, 1, a[1], BOUND_MS), "vCPU 1 after resume");
 	free(s);
 	rc_destroy(rc);
 }
@@ -255,7 +242,7 @@ concurrent_holds_stress(void **state)
 	/* Both holds lifted: every vCPU runs again (no lost wakeup). */
 	snapshot(st.rc, a);
 	for (int i = 0; i < NCPU; i++)
-		CHECK(wait_progress(st.rc, i, a[i], BOUND_MS),
+		CHECK(rc_wait_progress(st.rc, i, a[i], BOUND_MS),
 		    "vCPU %d stuck after the stress", i);
 	rc_destroy(st.rc);
 }

@@ -32,20 +32,6 @@ set_of(cpuset_t *s, int lo, int hi)
 		cpuset_set(i, s);
 }
 
-/* Wait until vcpu's instret has moved past 'from' (it runs), or time out. */
-static bool
-wait_progress(struct rc *rc, int vcpu, uint64_t from, int ms)
-{
-	int64_t deadline = rc_now_ns() + (int64_t)ms * 1000000;
-
-	while (rc_now_ns() < deadline) {
-		if (rc_instret(rc, vcpu) > from)
-			return true;
-		rc_sleep_ms(1);
-	}
-	return false;
-}
-
 static struct rc *
 start_all_counting(void)
 {
@@ -55,7 +41,7 @@ start_all_counting(void)
 		rc_start_hart(rc, i, PROG_COUNT);
 	rc_run_threads(rc);
 	for (int i = 0; i < NCPU; i++)
-		CHECK(wait_progress(rc, i, 0, 5000), "vCPU %d never ran", i);
+		CHECK(rc_wait_progress(rc, i, 0, 5000), "vCPU %d never ran", i);
 	return rc;
 }
 
@@ -109,10 +95,10 @@ debugged_vcpu_retires_nothing_then_resumes(void **state)
 	/* The others kept running. */
 	for (int i = 0; i < NCPU; i++)
 		if (i != 3)
-			CHECK(wait_progress(rc, i, other[i], 2000), "vCPU %d stopped though only 3 was suspended", i);
+			CHECK(rc_wait_progress(rc, i, other[i], 2000), "vCPU %d stopped though only 3 was suspended", i);
 
 	CHECK((rc_resume(rc, 3)) == (0), "%s", "rc_resume(rc, 3) == 0");
-	CHECK(wait_progress(rc, 3, after, 2000), "vCPU 3 did not run after resume");
+	CHECK(rc_wait_progress(rc, 3, after, 2000), "vCPU 3 did not run after resume");
 	rc_destroy(rc);
 }
 
@@ -174,7 +160,7 @@ suspend_all_stops_running_and_wfi_vcpus_promptly(void **state)
 		rc_start_hart(rc, i, i < NCPU / 2 ? PROG_COUNT : PROG_WFI);
 	rc_run_threads(rc);
 	for (int i = 0; i < NCPU / 2; i++)
-		CHECK(wait_progress(rc, i, 0, 5000), "%s", "wait_progress(rc, i, 0, 5000)");
+		CHECK(rc_wait_progress(rc, i, 0, 5000), "%s", "rc_wait_progress(rc, i, 0, 5000)");
 	rc_sleep_ms(20);	/* let the WFI ones reach their sleep */
 
 	t0 = rc_now_ns();
@@ -200,7 +186,7 @@ suspend_all_stops_running_and_wfi_vcpus_promptly(void **state)
 
 	CHECK((rc_resume(rc, -1)) == (0), "%s", "rc_resume(rc, -1) == 0");
 	for (int i = 0; i < NCPU / 2; i++)
-		CHECK(wait_progress(rc, i, ir[i], 2000), "%s", "wait_progress(rc, i, ir[i], 2000)");
+		CHECK(rc_wait_progress(rc, i, ir[i], 2000), "%s", "rc_wait_progress(rc, i, ir[i], 2000)");
 	rc_destroy(rc);
 }
 
@@ -219,7 +205,7 @@ resume_one_leaves_the_others_stopped(void **state)
 		ir[i] = rc_instret(rc, i);
 
 	CHECK((rc_resume(rc, 5)) == (0), "%s", "rc_resume(rc, 5) == 0");
-	CHECK(wait_progress(rc, 5, ir[5], 2000), "resumed vCPU 5 did not run");
+	CHECK(rc_wait_progress(rc, 5, ir[5], 2000), "resumed vCPU 5 did not run");
 	rc_sleep_ms(20);
 	for (int i = 0; i < NCPU; i++)
 		if (i != 5)
@@ -244,7 +230,7 @@ resume_all_never_starts_a_hart_the_guest_did_not_start(void **state)
 		rc_start_hart(rc, i, PROG_COUNT);
 	rc_run_threads(rc);
 	for (int i = 0; i < NCPU / 2; i++)
-		CHECK(wait_progress(rc, i, 0, 5000), "%s", "wait_progress(rc, i, 0, 5000)");
+		CHECK(rc_wait_progress(rc, i, 0, 5000), "%s", "rc_wait_progress(rc, i, 0, 5000)");
 
 	/* Suspend-all reaches the stopped harts too (they sleep in vm_run). */
 	CHECK((vm_suspend_cpu(rc->ctx, -1)) == (0), "%s", "vm_suspend_cpu(rc->ctx, -1) == 0");
@@ -263,7 +249,7 @@ resume_all_never_starts_a_hart_the_guest_did_not_start(void **state)
 	}
 	/* The guest starts one: now, and only now, it runs. */
 	rc_start_hart(rc, 6, PROG_COUNT);
-	CHECK(wait_progress(rc, 6, 0, 2000), "%s", "wait_progress(rc, 6, 0, 2000)");
+	CHECK(rc_wait_progress(rc, 6, 0, 2000), "%s", "rc_wait_progress(rc, 6, 0, 2000)");
 	CHECK((rc_instret(rc, 7)) == (0), "%s", "rc_instret(rc, 7) == 0");
 	rc_destroy(rc);
 }
@@ -405,7 +391,7 @@ random_suspend_resume_stress(void **state)
 	CHECK((rc_resume(rc, -1)) == (0), "%s", "rc_resume(rc, -1) == 0");
 	for (int i = 0; i < NCPU; i++) {
 		ir[i] = rc_instret(rc, i);
-		CHECK(wait_progress(rc, i, ir[i], 5000), "vCPU %d never ran again: lost wakeup", i);
+		CHECK(rc_wait_progress(rc, i, ir[i], 5000), "vCPU %d never ran again: lost wakeup", i);
 	}
 	CHECK((vm_suspend_cpu(rc->ctx, -1)) == (0), "%s", "vm_suspend_cpu(rc->ctx, -1) == 0");
 	set_of(&all, 0, NCPU);
