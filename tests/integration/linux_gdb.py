@@ -31,7 +31,8 @@ ok = False
 with guest.Guest(smp=NCPU, mode="gdb", secs=5,
                  extra=("-gdb", "tcp:127.0.0.1:%d" % port)) as g:
     g.start()
-    m = g.wait_for(r"RHYVE-SYM ksys_write (0x[0-9a-f]+)", TIMEOUT)
+    # The whole line: the console file may end in the middle of it.
+    m = g.wait_for(r"RHYVE-SYM ksys_write (0x[0-9a-f]+)\r?\n", TIMEOUT)
     ready = g.wait_for(r"RHYVE-READY", TIMEOUT)
     if m is None or ready is None:
         print("the guest never got ready:\n" + g.console()[-3000:])

@@ -72,6 +72,11 @@ for _ in range(60):
     if len(hit_on) >= min(3, NCPU):
         break
 print("ksys_write hit on threads %s" % sorted(hit_on))
+check("breakpoint hit at all (the guest ran on to its poweroff)",
+      not exit_codes, str(exit_codes))
+if exit_codes:
+    print("RESULT pass=%d fail=%d" % (npass, nfail))
+    raise SystemExit
 check("the hit is in the kernel (S-mode)",
       int(gdb.parse_and_eval("$priv")) == 1, run("p $priv"))
 check("breakpoint hit on several harts", len(hit_on) >= min(3, NCPU),
