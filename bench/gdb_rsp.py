@@ -14,7 +14,12 @@ Prints the median time of each figure for both and the ratio
 QEMU/rhyve (> 1: rhyve faster).  A benchmark, not a test: it asserts
 nothing and exits 0 even when one side cannot run.
 
+With --client c (the default when build/bench/rsp_client exists) the
+packets come from bench/rsp_client.c instead, the same sequence without
+the Python client's own ~35-40 us per packet in the figures.
+
   bench/gdb_rsp.py [--rhyve PATH] [--qemu PATH] [--smp N] [--elf GUEST]
+                   [--client c|python]
 """
 import argparse
 import os
@@ -96,8 +101,33 @@ def timed(fn, n):
     return statistics.median(ts)
 
 
+def measure_c(name, cmd, port, syms, args):
+    """The same figures from bench/rsp_client.c; {figure: seconds}."""
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    res = {}
+    try:
+        out = subprocess.run([args.client_bin, str(port), hex(syms["bump"]),
+                              hex(syms["_start"]), str(args.n)],
+                             capture_output=True, text=True, timeout=300)
+        if out.returncode != 0:
+            sys.stderr.write("%s: %s" % (name, out.stderr))
+        for line in out.stdout.splitlines():
+            fig, _, sec = line.rpartition(" ")
+            res[fig] = float(sec)
+    finally:
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return res
+
+
 def measure(name, cmd, port, syms, args):
     """Start one side, run every figure; returns {figure: seconds}."""
+    if args.client == "c":
+        return measure_c(name, cmd, port, syms, args)
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
     res = {}
@@ -171,7 +201,11 @@ def main():
     ap.add_argument("--elf", default=None)
     ap.add_argument("--smp", type=int, default=4)
     ap.add_argument("-n", type=int, default=200, help="repetitions per figure")
+    ap.add_argument("--client", choices=["c", "python"], default=None)
     args = ap.parse_args()
+    args.client_bin = os.path.join(args.build, "bench", "rsp_client")
+    if args.client is None:
+        args.client = "c" if os.access(args.client_bin, os.X_OK) else "python"
     elf = args.elf or os.path.join(args.build, "guests", "gdb", "busy.elf")
     if not os.path.isfile(elf):
         print("gdb_rsp: no guest %s (make guests)" % elf)
@@ -187,8 +221,8 @@ def main():
         else:
             cmd = [binary] + machine + ["-gdb", "tcp:127.0.0.1:%d" % port]
         results[name] = measure(name, cmd, port, syms, args)
-    print("%-10s %12s %12s %8s   (%d vCPUs busy, median of up to %d)" %
-          ("figure", "rhyve", "qemu", "ratio", args.smp, args.n))
+    print("%-10s %12s %12s %8s   (%d vCPUs busy, median of up to %d, %s client)" %
+          ("figure", "rhyve", "qemu", "ratio", args.smp, args.n, args.client))
     for fig in ("step", "g", "m 1KiB", "ctrl-c", "bp cycle"):
         a = results["rhyve"].get(fig)
         b = results["qemu"].get(fig)
