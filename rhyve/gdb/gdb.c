@@ -186,6 +186,16 @@ cond_mem(void *arg, uint64_t addr, void *buf, size_t len)
 	    false) == len ? 0 : -1;
 }
 
+/* Does condition set c hold for vcpu (its registers, its memory)? */
+static bool
+cond_holds(int vcpu, const struct gdb_cond *c)
+{
+	struct cond_ctx cc = { .vcpu = vcpu, .phys = c->phys };
+	struct ax_env env = { .arg = &cc, .reg = cond_reg, .mem = cond_mem };
+
+	return gdb_cond_eval(c, &env);
+}
+
 /*
  * A breakpoint hit that waited in the queue is reported under the
  * conditions in force now: GDB may have replaced them (a Z0 with a new
@@ -196,19 +206,11 @@ cond_mem(void *arg, uint64_t addr, void *buf, size_t len)
 static bool
 queued_hit_holds_locked(struct gdb_vcpu *v)
 {
-	struct cond_ctx cc;
-	struct ax_env env;
-
 	for (int i = 0; i < gdbsrv.nbps; i++) {
 		if (gdbsrv.bps[i].addr != v->ev_pc)
 			continue;
-		if (gdbsrv.bps[i].cond == NULL)
-			return true;
-		cc = (struct cond_ctx){ .vcpu = (int)(v - gdbsrv.v),
-		    .phys = gdbsrv.bps[i].cond->phys };
-		env = (struct ax_env){ .arg = &cc, .reg = cond_reg,
-		    .mem = cond_mem };
-		return gdb_cond_eval(gdbsrv.bps[i].cond, &env);
+		return gdbsrv.bps[i].cond == NULL ||
+		    cond_holds((int)(v - gdbsrv.v), gdbsrv.bps[i].cond);
 	}
 	return true;
 }
@@ -377,8 +379,6 @@ static bool
 bp_hit_stops(int vcpu, uint64_t pc, int *ev)
 {
 	struct gdb_cond *c = NULL;
-	struct cond_ctx cc;
-	struct ax_env env;
 	bool stop;
 	int i;
 
@@ -396,9 +396,7 @@ bp_hit_stops(int vcpu, uint64_t pc, int *ev)
 	if (c == NULL)
 		return true;	/* unconditional, or removed: as before */
 
-	cc = (struct cond_ctx){ .vcpu = vcpu, .phys = c->phys };
-	env = (struct ax_env){ .arg = &cc, .reg = cond_reg, .mem = cond_mem };
-	stop = gdb_cond_eval(c, &env);
+	stop = cond_holds(vcpu, c);
 
 	pthread_mutex_lock(&gdbsrv.mtx);
 	gdbsrv.cond_evals++;
