@@ -7,7 +7,6 @@ harts, stepi on one hart, continue to poweroff.  The checks run inside GDB
 """
 import os
 import shutil
-import socket
 import subprocess
 import sys
 
@@ -22,10 +21,7 @@ TIMEOUT = int(os.environ.get("RHYVE_LINUX_TIMEOUT", "400"))
 if shutil.which("gdb-multiarch") is None:
     print("skip: gdb-multiarch not installed")
     sys.exit(guest.SKIP)
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-port = s.getsockname()[1]
-s.close()
+port = guest.free_port()
 
 ok = False
 with guest.Guest(smp=NCPU, mode="gdb", secs=5,

@@ -37,14 +37,6 @@ GPORT = 5555
 check = guest.Checks()
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
 def other_host_addrs():
     """The host's non-loopback IPv4 addresses (to show the forward is not there)."""
     addrs = set()
@@ -176,12 +168,12 @@ def case(title, netargs, hostport, uport, srv):
 
 srv = Server()
 try:
-    hp, up = free_port(), free_port()
+    hp, up = guest.free_port(), guest.free_port()
     case("-netdev user,hostfwd=tcp:127.0.0.1:PORT + virtio-net-device (legacy)",
          ["-netdev", "user,id=n0,hostfwd=tcp:127.0.0.1:%d-:%d,"
           "hostfwd=udp:127.0.0.1:%d-:%d" % (hp, GPORT, up, GPORT),
           "-device", "virtio-net-device,netdev=n0"], hp, up, srv)
-    hp, up = free_port(), free_port()
+    hp, up = guest.free_port(), guest.free_port()
     case("-nic user,hostfwd=tcp::PORT (modern)",
          ["-global", "virtio-mmio.force-legacy=false",
           "-nic", "user,hostfwd=tcp::%d-:%d,hostfwd=udp::%d-:%d"

@@ -8,6 +8,7 @@ Python 3 standard library only; not executable.
 import gzip
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -47,11 +48,10 @@ def need_linux(emulator=None):
     return d
 
 
-def _newc(out, name, mode, data=b"", rdev=(0, 0), ino=[0]):
-    ino[0] += 1
+def _newc(out, ino, name, mode, data=b"", rdev=(0, 0)):
     nb = name.encode() + b"\0"
     hdr = "070701" + "".join("%08x" % v for v in (
-        ino[0], mode, 0, 0, 1, 0, len(data), 0, 0, rdev[0], rdev[1],
+        ino, mode, 0, 0, 1, 0, len(data), 0, 0, rdev[0], rdev[1],
         len(nb), 0))
     out.write(hdr.encode() + nb)
     out.write(b"\0" * (-(110 + len(nb)) % 4))
@@ -63,23 +63,35 @@ def make_initramfs(path, linux_dir):
     """Write a gzip'd newc initramfs: busybox, /init, the virtio modules."""
     mods = os.path.join(linux_dir, "modules")
     order = open(os.path.join(mods, "order")).read().split()
-    with open(os.path.join(linux_dir, "busybox"), "rb") as f:
-        busybox = f.read()
-    with open(os.path.join(HERE, "init"), "rb") as f:
-        init = f.read()
+
+    def read(p):
+        with open(p, "rb") as f:
+            return f.read()
+
+    entries = [(d, 0o40755, b"", (0, 0)) for d in
+               ("bin", "dev", "proc", "sys", "tmp", "lib", "lib/modules")]
+    # Without /dev/console init would start with no stdio.
+    entries.append(("dev/console", 0o20600, b"", (5, 1)))
+    entries.append(("bin/busybox", 0o100755,
+                    read(os.path.join(linux_dir, "busybox")), (0, 0)))
+    entries.append(("init", 0o100755, read(os.path.join(HERE, "init")), (0, 0)))
+    entries += [("lib/modules/" + m, 0o100644, read(os.path.join(mods, m)),
+                 (0, 0)) for m in order]
+    entries.append(("lib/modules/order", 0o100644,
+                    ("\n".join(order) + "\n").encode(), (0, 0)))
     with gzip.open(path, "wb", compresslevel=1) as out:
-        for d in ("bin", "dev", "proc", "sys", "tmp", "lib", "lib/modules"):
-            _newc(out, d, 0o40755)
-        # Without /dev/console init would start with no stdio.
-        _newc(out, "dev/console", 0o20600, rdev=(5, 1))
-        _newc(out, "bin/busybox", 0o100755, busybox)
-        _newc(out, "init", 0o100755, init)
-        for m in order:
-            with open(os.path.join(mods, m), "rb") as f:
-                _newc(out, "lib/modules/" + m, 0o100644, f.read())
-        _newc(out, "lib/modules/order", 0o100644,
-              ("\n".join(order) + "\n").encode())
-        _newc(out, "TRAILER!!!", 0)
+        for ino, (name, mode, data, rdev) in enumerate(entries, 1):
+            _newc(out, ino, name, mode, data, rdev)
+        _newc(out, 0, "TRAILER!!!", 0)
+
+
+def free_port():
+    """A TCP port on loopback that nothing listens on right now."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 class Guest:
