@@ -789,6 +789,7 @@ vcpu_sleep(struct vcpu *v, int why)
 	struct vm *vm = v->vm;
 	const struct hart_ops *ops = vm->ops;
 	bool wfi = why == SLEEP_WFI;
+	bool waited = false;	/* this WFI has slept (or paused) once */
 
 	pthread_mutex_lock(&v->mtx);
 	vcpu_set_state_locked(v, VCPU_SLEEPING);
@@ -799,8 +800,6 @@ vcpu_sleep(struct vcpu *v, int why)
 	if (wfi)
 		atomic_store_explicit(&v->nwfi, atomic_load_explicit(&v->nwfi,
 		    memory_order_relaxed) + 1, memory_order_relaxed);
-	bool waited = false;
-
 	for (;;) {
 		uint64_t deadline;
 
