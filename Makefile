@@ -47,7 +47,7 @@ RHYVE_OBJS	:= $(call obj,$(RHYVE_SRCS))
 MAIN_OBJ	:= $(call obj,rhyve/main.c)
 
 .PHONY: all run test test-unit test-integration bench install uninstall clean \
-	guests setup unit-bins
+	guests setup linux-guest unit-bins
 all: $(BUILD)/rhyve $(BUILD)/rhyvectl
 
 $(BUILD)/obj/vmm/%.o: vmm/%.c
@@ -142,13 +142,18 @@ guests: $(GUEST_ELFS)
 setup:
 	@scripts/setup.sh
 
+# Debian 13's riscv64 kernel and busybox for the Linux tests and
+# benchmarks, cached outside the tree (make run does not need them).
+linux-guest: setup
+	@scripts/fetch-linux.sh
+
 run: setup all
 	@scripts/run-default-guest.sh
 
-test: setup
+test: setup linux-guest
 	@tests/run.sh
 
-bench: setup all guests $(BENCH_BINS) $(BENCH_GUEST_ELFS)
+bench: setup linux-guest all guests $(BENCH_BINS) $(BENCH_GUEST_ELFS)
 	@bench/run.sh
 
 install: $(BUILD)/rhyve $(BUILD)/rhyvectl

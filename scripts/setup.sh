@@ -1,7 +1,7 @@
 #!/bin/sh
 # setup.sh - install the Debian packages rhyve needs to build, test and
-# benchmark, and fetch the Linux guest of the tests (fetch-linux.sh:
-# Debian 13's riscv64 kernel and busybox, into a cache outside the tree).
+# benchmark.  (The Linux guest of the tests and benchmarks comes from
+# fetch-linux.sh, which make test and make bench run after this.)
 # Idempotent; prints nothing when nothing is missing.
 set -eu
 
@@ -34,5 +34,3 @@ if [ -n "$missing" ]; then
 	# shellcheck disable=SC2086
 	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
-
-exec "$(dirname "$0")/fetch-linux.sh"
