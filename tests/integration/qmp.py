@@ -58,8 +58,18 @@ def conversation(vm):
     st = os.stat(vm.qmp)
     ck("socket mode 0600", stat.S_ISSOCK(st.st_mode) and
        (st.st_mode & 0o777) == 0o600, oct(st.st_mode))
-    with open("/proc/%d/status" % vm.proc.pid) as f:
-        ck("sandbox on", "Seccomp:\t2" in f.read())
+    # The socket is made before the process confines itself (the sandbox
+    # forbids creating it), so the filter may come a moment later.
+    status = ""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with open("/proc/%d/status" % vm.proc.pid) as f:
+            status = f.read()
+        if "Seccomp:\t2" in status:
+            break
+        time.sleep(0.02)
+    ck("sandbox on", "Seccomp:\t2" in status,
+       [l for l in status.splitlines() if l.startswith("Seccomp")])
 
     q = QMP(vm.qmp)
     g = json.loads(q.line())
