@@ -36,7 +36,7 @@ LIBS	:= -lfdt -lelf -lseccomp -lm -lslirp
 # are all local except the vmmdev_* entry points: userland can only reach
 # it through the ioctl-shaped boundary, and libvmmapi's vm_suspend_cpu()
 # does not collide with the kernel's.
-VMM_SRCS	:= $(sort $(wildcard vmm/*.c vmm/hart/*.c)) vmmapi/vmm_dev.c
+VMM_SRCS	:= $(sort $(wildcard vmm/*.c vmm/hart/*.c vmm/jit/*.c)) vmmapi/vmm_dev.c
 API_SRCS	:= vmmapi/vmmapi.c
 RHYVE_SRCS	:= $(sort $(filter-out rhyve/main.c,$(wildcard rhyve/*.c rhyve/gdb/*.c rhyve/qmp/*.c)))
 

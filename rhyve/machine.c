@@ -905,7 +905,7 @@ boot_once(const struct rhyve_options *o)
 	bool reboot;
 	int status = 1;
 
-	b.ctx = vm_open_new(o->ncpus, o->ram_size);
+	b.ctx = vm_open_engine(o->ncpus, o->ram_size, o->engine);
 	if (b.ctx == NULL) {
 		fprintf(stderr, "rhyve: cannot create the VM (%d vCPUs, "
 		    "%llu bytes of RAM): %s\n", o->ncpus,

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vmm/vmm.h"
+
 #include "options.h"
 #include "options_net.h"
 
@@ -711,6 +713,25 @@ opt_fixed(struct parse_state *ps, const char *opt, const char *arg,
 	return fail(ps, "%s %s: unsupported value", opt, arg);
 }
 
+/* -engine interp|jit: the hart engine (enum vm_engine). */
+static int
+opt_engine(struct parse_state *ps, const char *opt, const char *arg)
+{
+	if (strcmp(arg, "interp") == 0) {
+		ps->o->engine = VM_ENGINE_INTERP;
+		return 0;
+	}
+	if (strcmp(arg, "jit") == 0) {
+#if defined(__x86_64__)
+		ps->o->engine = VM_ENGINE_JIT;
+		return 0;
+#else
+		return fail(ps, "%s jit: the JIT needs an x86-64 host", opt);
+#endif
+	}
+	return fail(ps, "%s %s: unknown engine (interp or jit)", opt, arg);
+}
+
 /*
  * A network device's backend: its -nic's, or the -netdev its netdev=
  * names.  The configuration lands in o->netcfg; the slot comes later.
@@ -857,7 +878,7 @@ enum {
 	O_NOGRAPHIC, O_SERIAL, O_MONITOR, O_DISPLAY, O_DRIVE, O_DEVICE,
 	O_GLOBAL, O_WAIT, O_GDB_DEFAULT, O_GDB, O_DUMPDTB, O_NOREBOOT,
 	O_CPUS, O_BHYVE_GDB, O_NOSANDBOX, O_HELP, O_VERSION,
-	O_QMP, O_NAME, O_NETDEV, O_NIC,
+	O_QMP, O_NAME, O_NETDEV, O_NIC, O_ENGINE,
 };
 
 static const struct {
@@ -880,6 +901,7 @@ static const struct {
 	{ "help", O_HELP, false }, { "version", O_VERSION, false },
 	{ "qmp", O_QMP, true }, { "name", O_NAME, true },
 	{ "netdev", O_NETDEV, true }, { "nic", O_NIC, true },
+	{ "engine", O_ENGINE, true },
 };
 
 static int
@@ -950,6 +972,8 @@ parse_one(struct parse_state *ps, int id, const char *opt, const char *arg)
 	case O_NETDEV:
 	case O_NIC:
 		return opt_netdev(ps, opt, arg, id == O_NIC);
+	case O_ENGINE:
+		return opt_engine(ps, opt, arg);
 	}
 	return fail(ps, "internal error: option %s", opt);
 }
@@ -988,6 +1012,13 @@ options_parse(int argc, char *const argv[], struct rhyve_options *o,
 	o->legacy_virtio = true;	/* QEMU's virtio-mmio default */
 	if (errlen > 0)
 		err[0] = '\0';
+	/* The environment's engine; -engine overrides it. */
+	{
+		const char *env = getenv("RHYVE_ENGINE");
+
+		if (env != NULL && env[0] != '\0')
+			error = opt_engine(&ps, "RHYVE_ENGINE", env);
+	}
 
 	for (i = 1; i < argc && error == 0; i++) {
 		const char *a = argv[i], *name;
@@ -1060,6 +1091,8 @@ options_usage(FILE *fp)
 "  -M, -machine virt      the machine (only virt)\n"
 "  -smp N, -c N           number of vCPUs (1-512; also cpus=N,...)\n"
 "  -m SIZE                RAM size, e.g. 512M or 2G (plain number: MiB)\n"
+"  -engine interp|jit     hart engine: the interpreter (the reference) or\n"
+"                         the x86-64 translator (default: interp)\n"
 "Boot:\n"
 "  -bios FILE|none|default|builtin\n"
 "                         firmware in M-mode (default: Debian's OpenSBI\n"

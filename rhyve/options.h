@@ -49,6 +49,7 @@ struct rhyve_options {
 	bool		 help;			/* --help: print usage, exit 0 */
 	bool		 version;		/* --version */
 	bool		 no_sandbox;
+	int		 engine;		/* enum vm_engine (-engine) */
 	char		*qmp_path;		/* -qmp unix:PATH,server=on,wait=off */
 	char		*name;			/* -name NAME: QMP at the default path */
 	bool		 rng;			/* -device virtio-rng-device */

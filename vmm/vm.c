@@ -37,6 +37,7 @@
 #include <time.h>
 
 #include "aclint.h"
+#include "jit/jit.h"
 #include "plic.h"
 #include "vmm.h"
 #include "vmm_hart.h"
@@ -247,6 +248,18 @@ vcpu_thaw(struct vcpu *v)
 /* ---- creation ---------------------------------------------------------------- */
 
 int
+vm_default_engine(void)
+{
+	return VM_ENGINE_INTERP;
+}
+
+const char *
+vm_engine_name(struct vm *vm)
+{
+	return vm->ops->name;
+}
+
+int
 vm_create(const struct vm_config *cfg, struct vm **vmp)
 {
 	struct vm *vm;
@@ -269,7 +282,21 @@ vm_create(const struct vm_config *cfg, struct vm **vmp)
 	vm->ncpus = cfg->ncpus;
 	vm->ram = ram;
 	vm->ram_size = cfg->ram_size;
-	vm->ops = &rv64_hart_ops;
+	switch (cfg->engine == VM_ENGINE_DEFAULT ? vm_default_engine() : cfg->engine) {
+	case VM_ENGINE_INTERP:
+		vm->ops = &rv64_hart_ops;
+		break;
+	case VM_ENGINE_JIT:
+		if (!jit_supported())
+			goto unsupported;
+		vm->ops = &rv64_jit_hart_ops;
+		break;
+	default:
+	unsupported:
+		munmap(ram, cfg->ram_size);
+		free(vm);
+		return ENOTSUP;
+	}
 	pthread_mutex_init(&vm->mtx, NULL);
 	atomic_store(&vm->time_offset, host_ns());
 	atomic_store(&vm->frozen_mtime, UINT64_MAX);

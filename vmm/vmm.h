@@ -21,6 +21,16 @@
 #define VM_PLIC_NSOURCES	96			/* QEMU virt: VIRT_IRQCHIP_NUM_SOURCES */
 #define VM_MTIME_HZ		10000000		/* 10 MHz, as QEMU virt */
 
+/*
+ * Hart engines (vm_config.engine): the interpreter, the reference, and
+ * the JIT (x86-64 hosts).  VM_ENGINE_DEFAULT is vm_default_engine()'s.
+ */
+enum vm_engine {
+	VM_ENGINE_DEFAULT = 0,
+	VM_ENGINE_INTERP,
+	VM_ENGINE_JIT,
+};
+
 enum vm_exitcode {
 	VM_EXITCODE_BOGUS = 0,	/* nothing to report; call vm_run() again */
 	VM_EXITCODE_DEBUG,	/* vCPU is in debug_cpus: no instruction ran */

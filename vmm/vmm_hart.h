@@ -116,7 +116,8 @@ struct hart_ops {
 	 */
 	uint64_t (*next_timer)(struct hart *h);
 	/*
-	 * Drop decoded code overlapping [gpa, gpa+len) (len 0: everything).
+	 * Drop decoded code overlapping [gpa, gpa+len) (len 0: all decoded
+	 * code whose bytes changed in RAM, as fence.i does).
 	 * The engine handles its own fence.i and stores; the vmm calls this
 	 * when userland (debugger, loader) wrote guest RAM.  Decoded caches
 	 * are per hart: fence.i is local, as the ISA says.
@@ -137,8 +138,9 @@ struct hart_ops {
 	uint64_t (*checked_instret)(struct hart *h);
 };
 
-/* The RV64GC interpreter (vmm/hart/). */
+/* The RV64GC interpreter (vmm/hart/), and the same hart run by the JIT (vmm/jit/). */
 extern const struct hart_ops rv64_hart_ops;
+extern const struct hart_ops rv64_jit_hart_ops;
 
 /*
  * Services the vmm offers the engine.

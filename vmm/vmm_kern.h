@@ -21,7 +21,13 @@ struct vcpu;
 struct vm_config {
 	int		ncpus;		/* 1..VM_MAXCPU */
 	uint64_t	ram_size;	/* bytes at VM_RAM_BASE, multiple of 4 KiB */
+	int		engine;		/* enum vm_engine; ENOTSUP if not on this host */
 };
+
+/* The engine VM_ENGINE_DEFAULT stands for on this host. */
+int	vm_default_engine(void);
+/* "interp" or "jit". */
+const char *vm_engine_name(struct vm *vm);
 
 int	vm_create(const struct vm_config *cfg, struct vm **vmp);
 void	vm_destroy(struct vm *vm);

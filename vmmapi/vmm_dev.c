@@ -41,13 +41,20 @@ static const size_t vmmdev_argsize[IOCNUM_MAX] = {
 };
 
 int
-vmmdev_create(int ncpus, uint64_t ram_size, struct vm **vmp)
+vmmdev_create(int ncpus, uint64_t ram_size, int engine, struct vm **vmp)
 {
-	struct vm_config cfg = { .ncpus = ncpus, .ram_size = ram_size };
+	struct vm_config cfg = { .ncpus = ncpus, .ram_size = ram_size,
+	    .engine = engine };
 
 	if (vmp == NULL)
 		return EINVAL;
 	return vm_create(&cfg, vmp);
+}
+
+const char *
+vmmdev_engine(struct vm *vm)
+{
+	return vm_engine_name(vm);
 }
 
 void

@@ -195,8 +195,11 @@ enum {
 #define VMMDEV_EXPORT __attribute__((visibility("default")))
 
 struct vm_config;
-VMMDEV_EXPORT int vmmdev_create(int ncpus, uint64_t ram_size, struct vm **vmp);
+VMMDEV_EXPORT int vmmdev_create(int ncpus, uint64_t ram_size, int engine,
+    struct vm **vmp);
 VMMDEV_EXPORT void vmmdev_destroy(struct vm *vm);
+/* The hart engine's name (static storage). */
+VMMDEV_EXPORT const char *vmmdev_engine(struct vm *vm);
 VMMDEV_EXPORT int vmmdev_ioctl(struct vm *vm, unsigned long cmd, void *arg);
 VMMDEV_EXPORT void *vmmdev_map_gpa(struct vm *vm, uint64_t gpa, size_t len);
 

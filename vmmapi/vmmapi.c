@@ -18,13 +18,25 @@ struct vmctx {
 struct vmctx *
 vm_open_new(int ncpus, uint64_t ram_size)
 {
+	return vm_open_engine(ncpus, ram_size, VM_ENGINE_DEFAULT);
+}
+
+const char *
+vm_get_engine(struct vmctx *ctx)
+{
+	return vmmdev_engine(ctx->vm);
+}
+
+struct vmctx *
+vm_open_engine(int ncpus, uint64_t ram_size, int engine)
+{
 	struct vmctx *ctx;
 	int error;
 
 	ctx = calloc(1, sizeof(*ctx));
 	if (ctx == NULL)
 		return NULL;
-	error = vmmdev_create(ncpus, ram_size, &ctx->vm);
+	error = vmmdev_create(ncpus, ram_size, engine, &ctx->vm);
 	if (error != 0) {
 		free(ctx);
 		errno = error;

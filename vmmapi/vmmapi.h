@@ -16,8 +16,15 @@
 
 struct vmctx;
 
-/* Create a VM with 'ncpus' vCPUs and 'ram_size' bytes of RAM at VM_RAM_BASE. */
+/*
+ * Create a VM with 'ncpus' vCPUs and 'ram_size' bytes of RAM at
+ * VM_RAM_BASE, run by the default hart engine or by 'engine' (enum
+ * vm_engine; ENOTSUP if this host cannot run it).
+ */
 struct vmctx *vm_open_new(int ncpus, uint64_t ram_size);
+struct vmctx *vm_open_engine(int ncpus, uint64_t ram_size, int engine);
+/* The engine running the VM: "interp" or "jit". */
+const char *vm_get_engine(struct vmctx *ctx);
 void	vm_close(struct vmctx *ctx);
 int	vm_get_ncpus(struct vmctx *ctx);
 uint64_t vm_get_ram_size(struct vmctx *ctx);

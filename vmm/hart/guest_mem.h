@@ -59,6 +59,30 @@ gmem_write(void *dst, const void *src, size_t n)
 		__atomic_store_n((uint8_t *)dst + i, ((const uint8_t *)src)[i],
 		    __ATOMIC_RELAXED);
 }
+
+/* A page (n a multiple of 8, both 8-byte aligned) of guest RAM into private memory. */
+static inline void
+gmem_copy_out(void *dst, const void *ram, size_t n)
+{
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t v = __atomic_load_n((const uint64_t *)((const uint8_t *)ram + i),
+		    __ATOMIC_RELAXED);
+		memcpy((uint8_t *)dst + i, &v, 8);
+	}
+}
+
+/* Whether guest RAM still holds the private copy (same alignment rules). */
+static inline int
+gmem_same(const void *ram, const void *copy, size_t n)
+{
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t v = __atomic_load_n((const uint64_t *)((const uint8_t *)ram + i),
+		    __ATOMIC_RELAXED);
+		if (memcmp((const uint8_t *)copy + i, &v, 8) != 0)
+			return 0;
+	}
+	return 1;
+}
 #else
 static inline void
 gmem_read(void *dst, const void *src, size_t n)
@@ -70,6 +94,18 @@ static inline void
 gmem_write(void *dst, const void *src, size_t n)
 {
 	memcpy(dst, src, n);
+}
+
+static inline void
+gmem_copy_out(void *dst, const void *ram, size_t n)
+{
+	memcpy(dst, ram, n);
+}
+
+static inline int
+gmem_same(const void *ram, const void *copy, size_t n)
+{
+	return memcmp(ram, copy, n) == 0;
 }
 #endif
 

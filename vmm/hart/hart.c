@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../jit/jit.h"
 #include "hart.h"
 #include "hart_exec.h"
 
@@ -35,10 +36,28 @@ rv64_create(const struct hart_env *env)
 	return h;
 }
 
+/* The same hart with the JIT's run loop (vmm/jit/jit.h). */
+static struct hart *
+rv64_jit_create(const struct hart_env *env)
+{
+	struct hart *h = rv64_create(env);
+
+	if (h == NULL)
+		return NULL;
+	h->jit = jit_create(h);
+	if (h->jit == NULL) {
+		dcache_destroy(h);
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
 static void
 rv64_destroy(struct hart *h)
 {
 	dcache_destroy(h);
+	jit_destroy(h->jit);
 	free(h->bps);
 	free(h->wps);
 	free(h);
@@ -223,7 +242,7 @@ rv64_run(struct hart *h, const struct hart_run_ctl *ctl, struct vm_exit *vme)
 		if (r != REF_MORE)
 			return r;
 	}
-	return hart_run_fast(h, ctl);
+	return h->jit != NULL ? jit_run(h, ctl) : hart_run_fast(h, ctl);
 }
 
 static void
@@ -353,7 +372,7 @@ static void
 rv64_invalidate_code(struct hart *h, uint64_t gpa, size_t len)
 {
 	if (len == 0)
-		dcache_flush(h);
+		dcache_sync(h);
 	else
 		dcache_code_written(h, gpa, len);
 }
@@ -406,21 +425,31 @@ rv64_checked_instret(struct hart *h)
 	return h->checked_instret;
 }
 
+#define RV64_OPS							\
+	.destroy = rv64_destroy,					\
+	.reset = rv64_reset,						\
+	.run = rv64_run,						\
+	.complete = rv64_complete,					\
+	.get_reg = rv64_get_reg,					\
+	.set_reg = rv64_set_reg,					\
+	.gla2gpa = rv64_gla2gpa,					\
+	.wfi_wakeup = rv64_wfi_wakeup,					\
+	.next_timer = rv64_next_timer,					\
+	.invalidate_code = rv64_invalidate_code,			\
+	.flush_tlb = rv64_flush_tlb,					\
+	.debug_changed = rv64_debug_changed,				\
+	.instret = rv64_instret,					\
+	.checked_instret = rv64_checked_instret
+
 const struct hart_ops rv64_hart_ops = {
-	.name = "rv64",
+	.name = "interp",
 	.create = rv64_create,
-	.destroy = rv64_destroy,
-	.reset = rv64_reset,
-	.run = rv64_run,
-	.complete = rv64_complete,
-	.get_reg = rv64_get_reg,
-	.set_reg = rv64_set_reg,
-	.gla2gpa = rv64_gla2gpa,
-	.wfi_wakeup = rv64_wfi_wakeup,
-	.next_timer = rv64_next_timer,
-	.invalidate_code = rv64_invalidate_code,
-	.flush_tlb = rv64_flush_tlb,
-	.debug_changed = rv64_debug_changed,
-	.instret = rv64_instret,
-	.checked_instret = rv64_checked_instret,
+	RV64_OPS
 };
+
+const struct hart_ops rv64_jit_hart_ops = {
+	.name = "jit",
+	.create = rv64_jit_create,
+	RV64_OPS
+};
+#undef RV64_OPS

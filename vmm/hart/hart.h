@@ -86,6 +86,8 @@ struct tlb_entry {
 /* Why the last run() stopped with an exit still to be completed. */
 enum pending_kind { PEND_NONE = 0, PEND_MMIO_LOAD, PEND_MMIO_STORE, PEND_ECALL };
 
+struct jit;
+
 struct hart {
 	/* Architectural state. */
 	uint64_t	x[33];		/* x[32]: sink for decoded writes to x0 */
@@ -131,6 +133,7 @@ struct hart {
 	uint64_t	tlb_ctx[3];
 	struct tlb_entry (*tlb)[HART_TLB_SIZE];
 	struct dcache	dc;		/* decoded instructions (hart_dcache.h) */
+	struct jit	*jit;		/* the translator (vmm/jit/jit.h), or NULL */
 	uint64_t	fault_tval;	/* tval of the last memory fault */
 	uint32_t	insn_raw;	/* bits of the instruction in hart_exec() */
 

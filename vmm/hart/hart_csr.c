@@ -38,12 +38,14 @@ hart_reset(struct hart *h, uint64_t pc)
 	uint64_t *bps = h->bps;
 	struct vmm_watchpoint *wps = h->wps;
 	struct dcache dc = h->dc;
+	struct jit *jit = h->jit;
 	int nbps = h->nbps, nwps = h->nwps;
 	uint64_t bp_pages = h->bp_pages;
 
 	memset(h, 0, sizeof(*h));
 	h->env = env;
 	h->dc = dc;
+	h->jit = jit;
 	if (h->dc.pages != NULL)
 		dcache_flush(h);
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../jit/jit.h"
 #include "guest_mem.h"
 #include "hart.h"
 #include "hart_dcache.h"
@@ -65,11 +66,41 @@ dcache_flush(struct hart *h)
 	 * of its host time.  Live plus spare pages never exceed
 	 * DCACHE_MAX_PAGES.
 	 */
+	if (h->jit != NULL)
+		jit_flush(h);
 	for (int i = 0; i < dc->nlive; i++) {
 		dc->spare[dc->nspare++] = dc->pages[dc->live[i]];
 		dc->pages[dc->live[i]] = NULL;
 	}
 	dc->nlive = 0;
+}
+
+int
+dcache_sync(struct hart *h)
+{
+	struct dcache *dc = &h->dc;
+	int dropped = 0;
+
+	/*
+	 * Compare every decoded page with RAM (a few microseconds for a
+	 * hundred pages) instead of dropping them all: a Linux boot runs
+	 * tens of thousands of fence.i, nearly all after changing pages
+	 * that hold no decoded code.
+	 */
+	for (int k = dc->nlive - 1; k >= 0; k--) {
+		uint32_t pidx = dc->live[k];
+		struct dpage *p = dc->pages[pidx];
+
+		if (gmem_same(h->env.ram + (uint64_t)pidx * 4096, p->bytes, 4096))
+			continue;
+		if (h->jit != NULL)
+			jit_page_dropped(h, p);
+		dc->pages[pidx] = NULL;
+		dc->spare[dc->nspare++] = p;
+		dc->live[k] = dc->live[--dc->nlive];
+		dropped++;
+	}
+	return dropped;
 }
 
 /* Slot index of breakpoint 'bp' in its page, or -1 (no pc is odd). */
@@ -94,6 +125,9 @@ dcache_mark_bps(struct hart *h, uint64_t pidx, uint64_t page_va)
 			continue;
 		p->slot[s] = (struct dinsn){ .fn = h->dc.labels[op], .op = op };
 		p->marked = true;
+		/* Translated code running over the mark would miss it. */
+		if (h->jit != NULL)
+			jit_slots_changed(h, p, s, s);
 	}
 }
 
@@ -154,12 +188,14 @@ dcache_page(struct hart *h, uint64_t pidx)
 		return NULL;
 	slots_reset(dc, p);
 	p->marked = false;
+	p->jit = NULL;
+	host = h->env.ram + pidx * 4096;
+	gmem_copy_out(p->bytes, host, 4096);
 	p->slot[DCACHE_SLOTS - 1].op = DC_INDEX(DOP_PAGE_END, 1);
 	p->slot[DCACHE_SLOTS - 1].fn = dc->labels[DC_INDEX(DOP_PAGE_END, 1)];
 	dc->pages[pidx] = p;
 	dc->live[dc->nlive++] = (uint32_t)pidx;
 	/* The page is code now: stores to it must take the slow path. */
-	host = h->env.ram + pidx * 4096;
 	for (int set = 0; set < 3; set++) {
 		for (int i = 0; i < HART_TLB_SIZE; i++) {
 			struct tlb_entry *e = &h->tlbs[set][ACC_STORE][i];
@@ -204,10 +240,18 @@ dcache_code_written(struct hart *h, uint64_t pa, uint64_t len)
 			continue;
 		lo = a >= base + 2 ? a - 2 - base : 0;
 		hi = b < base + 4096 ? b - base : 4096;
+		/* The bytes written (from lo + 2, or the page start). */
+		{
+			uint64_t w = a > base ? a - base : 0;
+
+			gmem_read(p->bytes + w, h->env.ram + base + w, hi - w);
+		}
 		fn = dc->labels[DC_INDEX(DOP_DECODE, 1)];
 		/* In place: the run loop may hold a pointer into the page. */
 		for (uint64_t k = lo / 2; k <= (hi - 1) / 2; k++)
 			p->slot[k] = (struct dinsn){ .fn = fn, .op = DC_INDEX(DOP_DECODE, 1) };
+		if (h->jit != NULL)
+			jit_slots_changed(h, p, (int)(lo / 2), (int)((hi - 1) / 2));
 	}
 }
 
@@ -416,12 +460,12 @@ decode_slot(struct hart *h, uint64_t pidx, struct dinsn *d, int depth)
 uint32_t
 dcache_raw(struct hart *h, uint64_t pidx, unsigned off)
 {
-	const uint8_t *host = h->env.ram + pidx * 4096 + off;
+	const uint8_t *b = h->dc.pages[pidx]->bytes + off;
 	uint16_t lo, hi;
 
-	gmem_read(&lo, host, 2);
+	memcpy(&lo, b, 2);
 	if ((lo & 3) != 3 || off >= 4096 - 2)
 		return lo;
-	gmem_read(&hi, host + 2, 2);
+	memcpy(&hi, b + 2, 2);
 	return (uint32_t)lo | (uint32_t)hi << 16;
 }

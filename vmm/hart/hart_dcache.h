@@ -10,13 +10,21 @@
  *   decoded pages: fence.i is local, as the ISA says; another hart's
  *   stores become visible to this hart's instruction stream after this
  *   hart executes fence.i (or the vmm applies a remote FENCE.I).
+ * - A decoded page keeps a copy of its RAM page's bytes taken when it
+ *   was created, and slots are decoded from that copy, never from RAM:
+ *   the decoded page is a function of the copy alone.  So fence.i (and
+ *   a remote FENCE.I) need not drop everything: dcache_sync() drops the
+ *   pages whose RAM no longer equals their copy, whoever wrote it
+ *   (another hart, a device, the debugger), and keeps the rest, which
+ *   are exactly right for the bytes the hart now fetches.
  * - A RAM page "holds code" while its decoded page exists
  *   (dc.pages[pidx] != NULL).  The software TLB never maps such a page
  *   for stores (hart_mmu.c's tlb_fill refuses, and dcache_page() evicts
  *   existing store entries when a page becomes code), so every store into
- *   it takes the slow path, which calls dcache_code_written(): the slots
- *   that depend on the bytes written (those starting in them or 2 bytes
- *   before) are reset to "not decoded" in place.  Slots are never freed
+ *   it takes the slow path, which calls dcache_code_written(): the copy
+ *   takes the bytes written and the slots that depend on them (those
+ *   starting in them or 2 bytes before) are reset to "not decoded" in
+ *   place, so a hart sees its own code writes at once.  Slots are never freed
  *   while run() may hold a pointer into them, except by dcache_flush(),
  *   after which the run loop looks its page up again.
  * - Slot contents depend only on the instruction bits in guest-physical
@@ -111,9 +119,14 @@ struct dinsn {
 /* The fast loop's handler addresses, by DC_INDEX (hart_fast.c). */
 const void *const *hart_fast_labels(void);
 
+struct jit_page;
+
 struct dpage {
 	struct dinsn	slot[DCACHE_SLOTS];
+	/* The page's bytes the slots are decoded from (see above). */
+	_Alignas(64) uint8_t bytes[4096];
 	bool		marked;		/* may hold DOP_BPT slots */
+	struct jit_page	*jit;		/* the JIT's blocks on this page, or NULL */
 };
 
 struct dcache {
@@ -139,8 +152,13 @@ void	dcache_decode(struct hart *h, uint64_t pidx, struct dinsn *d);
 uint32_t dcache_raw(struct hart *h, uint64_t pidx, unsigned off);
 /* A store wrote [pa, pa+len) of RAM: drop decoded code that depends on it. */
 void	dcache_code_written(struct hart *h, uint64_t pa, uint64_t len);
-/* Drop everything (fence.i, reset). */
+/* Drop everything (reset, capacity). */
 void	dcache_flush(struct hart *h);
+/*
+ * fence.i: drop the decoded pages whose RAM changed since they were
+ * copied; the others stay.  Returns how many were dropped.
+ */
+int	dcache_sync(struct hart *h);
 /*
  * Mark the slots of RAM page 'pidx' (which must exist) that the
  * breakpoints in virtual page 'page_va' fall on.

@@ -534,7 +534,7 @@ exec_one(struct hart *h, uint32_t insn)
 			return illegal(h, raw);
 		host_fence();
 		if ((insn >> 12) & 7)
-			dcache_flush(h);
+			dcache_sync(h);
 		break;
 	case 0x2f:
 		return exec_amo(h, insn, len);

@@ -1,0 +1,186 @@
+/*
+ * jit_cache.c - the JIT's code memory and block tables: creation (the
+ * W^X double mapping), the per-page tables of blocks, and their
+ * invalidation when the decoded cache changes (contract in jit.h).
+ *
+ * Code memory is a bump allocator: blocks are never freed one by one.
+ * Dropping a page's blocks forgets their offsets (and the jumps that
+ * other blocks of the page made into them die with them, since
+ * invalidation is per page: blocks only jump to blocks of their own
+ * page).  When memory runs out, everything is dropped and allocation
+ * starts over after the trampoline.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "jit_internal.h"
+
+/* Code memory per hart. */
+#define JIT_CODE_SIZE	(16u << 20)
+
+bool
+jit_supported(void)
+{
+#if defined(__x86_64__)
+	return true;
+#else
+	return false;
+#endif
+}
+
+int
+jit_mem_init(struct jit *j, size_t size)
+{
+	int fd = memfd_create("rhyve-jit", MFD_CLOEXEC);
+	void *rw, *rx;
+
+	if (fd < 0)
+		return -1;
+	if (ftruncate(fd, (off_t)size) != 0)
+		goto fail;
+	rw = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (rw == MAP_FAILED)
+		goto fail;
+	rx = mmap(NULL, size, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
+	if (rx == MAP_FAILED) {
+		munmap(rw, size);
+		goto fail;
+	}
+	close(fd);
+	j->rw = rw;
+	j->rx = rx;
+	j->size = size;
+	return 0;
+fail:
+	{
+		int e = errno;
+
+		close(fd);
+		errno = e;
+	}
+	return -1;
+}
+
+void
+jit_mem_fini(struct jit *j)
+{
+	if (j->rw != NULL)
+		munmap(j->rw, j->size);
+	if (j->rx != NULL)
+		munmap(j->rx, j->size);
+	j->rw = j->rx = NULL;
+}
+
+struct jit *
+jit_create(struct hart *h)
+{
+	struct jit *j;
+
+	if (!jit_supported()) {
+		errno = ENOTSUP;
+		return NULL;
+	}
+	j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		return NULL;
+	j->h = h;
+	if (jit_mem_init(j, JIT_CODE_SIZE) != 0) {
+		free(j);
+		return NULL;
+	}
+	if (jit_emit_trampoline(j) != 0) {
+		jit_mem_fini(j);
+		free(j);
+		errno = ENOMEM;
+		return NULL;
+	}
+	j->st.code_size = JIT_CODE_SIZE;
+	return j;
+}
+
+void
+jit_destroy(struct jit *j)
+{
+	if (j == NULL)
+		return;
+	while (j->spare != NULL) {
+		struct jit_page *jp = j->spare;
+
+		j->spare = jp->next;
+		free(jp->sites);
+		free(jp);
+	}
+	jit_mem_fini(j);
+	free(j);
+}
+
+struct jit_page *
+jit_page_get(struct jit *j, struct dpage *p)
+{
+	struct jit_page *jp = p->jit;
+
+	if (jp != NULL)
+		return jp;
+	if (j->spare != NULL) {
+		jp = j->spare;
+		j->spare = jp->next;
+	} else {
+		jp = calloc(1, sizeof(*jp));
+		if (jp == NULL)
+			return NULL;
+	}
+	p->jit = jp;
+	return jp;
+}
+
+/* Forget the page's blocks; its table goes back to the spare list. */
+static void
+page_release(struct jit *j, struct dpage *p)
+{
+	struct jit_page *jp = p->jit;
+
+	if (jp == NULL)
+		return;
+	memset(jp->head, 0, sizeof(jp->head));
+	jp->nsites = 0;
+	jp->next = j->spare;
+	j->spare = jp;
+	p->jit = NULL;
+	j->st.page_drops++;
+}
+
+void
+jit_page_dropped(struct hart *h, struct dpage *p)
+{
+	page_release(h->jit, p);
+}
+
+void
+jit_slots_changed(struct hart *h, struct dpage *p, int lo, int hi)
+{
+	(void)lo;
+	(void)hi;
+	/* Per page: blocks of a page jump into each other (see above). */
+	page_release(h->jit, p);
+}
+
+void
+jit_flush(struct hart *h)
+{
+	struct jit *j = h->jit;
+	struct dcache *dc = &h->dc;
+
+	for (int i = 0; i < dc->nlive; i++)
+		page_release(j, dc->pages[dc->live[i]]);
+	j->used = j->base;
+	j->st.flushes++;
+}
+
+void
+jit_get_stats(const struct jit *j, struct jit_stats *st)
+{
+	*st = j->st;
+}
