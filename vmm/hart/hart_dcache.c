@@ -75,32 +75,32 @@ dcache_flush(struct hart *h)
 	dc->nlive = 0;
 }
 
-int
+void
 dcache_sync(struct hart *h)
 {
-	struct dcache *dc = &h->dc;
-	int dropped = 0;
-
 	/*
-	 * Compare every decoded page with RAM (a few microseconds for a
-	 * hundred pages) instead of dropping them all: a Linux boot runs
-	 * tens of thousands of fence.i, nearly all after changing pages
-	 * that hold no decoded code.
+	 * A Linux boot runs tens of thousands of fence.i, nearly all after
+	 * changing pages that hold no decoded code: pages are compared with
+	 * RAM when next entered (dcache_page), not all of them now.
 	 */
-	for (int k = dc->nlive - 1; k >= 0; k--) {
-		uint32_t pidx = dc->live[k];
-		struct dpage *p = dc->pages[pidx];
+	h->dc.epoch++;
+}
 
-		if (gmem_same(h->env.ram + (uint64_t)pidx * 4096, p->bytes, 4096))
-			continue;
-		if (h->jit != NULL)
-			jit_page_dropped(h, p);
-		dc->pages[pidx] = NULL;
-		dc->spare[dc->nspare++] = p;
-		dc->live[k] = dc->live[--dc->nlive];
-		dropped++;
-	}
-	return dropped;
+/* Drop the decoded page of pidx (its RAM changed). */
+static void
+page_drop(struct hart *h, uint64_t pidx)
+{
+	struct dcache *dc = &h->dc;
+	struct dpage *p = dc->pages[pidx];
+	uint32_t last;
+
+	if (h->jit != NULL)
+		jit_page_dropped(h, p);
+	last = dc->live[--dc->nlive];
+	dc->live[p->live] = last;
+	dc->pages[last]->live = p->live;
+	dc->pages[pidx] = NULL;
+	dc->spare[dc->nspare++] = p;
 }
 
 /* Slot index of breakpoint 'bp' in its page, or -1 (no pc is odd). */
@@ -179,8 +179,15 @@ dcache_page(struct hart *h, uint64_t pidx)
 	struct dpage *p = dc->pages[pidx];
 	uint8_t *host;
 
-	if (p != NULL)
-		return p;
+	if (p != NULL) {
+		if (p->epoch == dc->epoch)
+			return p;
+		if (gmem_same(h->env.ram + pidx * 4096, p->bytes, 4096)) {
+			p->epoch = dc->epoch;
+			return p;
+		}
+		page_drop(h, pidx);
+	}
 	if (dc->nlive >= DCACHE_MAX_PAGES)
 		dcache_flush(h);
 	p = dc->nspare > 0 ? dc->spare[--dc->nspare] : malloc(sizeof(*p));
@@ -193,6 +200,8 @@ dcache_page(struct hart *h, uint64_t pidx)
 	gmem_copy_out(p->bytes, host, 4096);
 	p->slot[DCACHE_SLOTS - 1].op = DC_INDEX(DOP_PAGE_END, 1);
 	p->slot[DCACHE_SLOTS - 1].fn = dc->labels[DC_INDEX(DOP_PAGE_END, 1)];
+	p->epoch = dc->epoch;
+	p->live = (uint32_t)dc->nlive;
 	dc->pages[pidx] = p;
 	dc->live[dc->nlive++] = (uint32_t)pidx;
 	/* The page is code now: stores to it must take the slow path. */

@@ -16,7 +16,10 @@
  *   a remote FENCE.I) need not drop everything: dcache_sync() drops the
  *   pages whose RAM no longer equals their copy, whoever wrote it
  *   (another hart, a device, the debugger), and keeps the rest, which
- *   are exactly right for the bytes the hart now fetches.
+ *   are exactly right for the bytes the hart now fetches.  It does so
+ *   lazily: dcache_sync() starts a new epoch, and dcache_page() checks a
+ *   page of an older epoch against RAM when the run loops next enter it,
+ *   so a fence.i costs nothing for pages the hart does not run again.
  * - A RAM page "holds code" while its decoded page exists
  *   (dc.pages[pidx] != NULL).  The software TLB never maps such a page
  *   for stores (hart_mmu.c's tlb_fill refuses, and dcache_page() evicts
@@ -126,6 +129,8 @@ struct dpage {
 	/* The page's bytes the slots are decoded from (see above). */
 	_Alignas(64) uint8_t bytes[4096];
 	bool		marked;		/* may hold DOP_BPT slots */
+	uint32_t	epoch;		/* dcache epoch it was last checked in */
+	uint32_t	live;		/* its index in dcache.live */
 	struct jit_page	*jit;		/* the JIT's blocks on this page, or NULL */
 };
 
@@ -137,12 +142,26 @@ struct dcache {
 	int		nlive;
 	struct dpage	**spare;	/* flushed pages kept for reuse */
 	int		nspare;
+	uint32_t	epoch;		/* fence.i count (dcache_sync) */
 };
 
 int	dcache_init(struct hart *h);
 void	dcache_destroy(struct hart *h);
-/* Decoded page for RAM page index 'pidx', created (and made code) if need be. */
+/*
+ * Decoded page for RAM page index 'pidx', created (and made code) if need
+ * be, and checked against RAM if a fence.i came since it last was.  The
+ * run loops call it when pages[pidx] is NULL or of an older epoch.
+ */
 struct dpage *dcache_page(struct hart *h, uint64_t pidx);
+
+/* The decoded page of pidx if it is current (the run loops' fast check). */
+static inline struct dpage *
+dcache_current(const struct dcache *dc, uint64_t pidx)
+{
+	struct dpage *p = dc->pages[pidx];
+
+	return p != NULL && p->epoch == dc->epoch ? p : NULL;
+}
 /*
  * Decode the slot 'd' of page 'pidx' (the instruction at offset 2 * slot)
  * and return its length in halfwords.
@@ -155,10 +174,10 @@ void	dcache_code_written(struct hart *h, uint64_t pa, uint64_t len);
 /* Drop everything (reset, capacity). */
 void	dcache_flush(struct hart *h);
 /*
- * fence.i: drop the decoded pages whose RAM changed since they were
- * copied; the others stay.  Returns how many were dropped.
+ * fence.i: the decoded pages whose RAM changed since they were copied
+ * are dropped, the others stay (checked lazily, see above).
  */
-int	dcache_sync(struct hart *h);
+void	dcache_sync(struct hart *h);
 /*
  * Mark the slots of RAM page 'pidx' (which must exist) that the
  * breakpoints in virtual page 'page_va' fall on.

@@ -366,7 +366,7 @@ lookup:
 		}
 		pidx = ((uintptr_t)(pc & ~UINT64_C(0xfff)) + e->addend -
 		    (uintptr_t)h->env.ram) >> 12;
-		p = h->dc.pages[pidx];
+		p = dcache_current(&h->dc, pidx);
 		if (__builtin_expect(p == NULL, 0)) {
 			p = dcache_page(h, pidx);
 			if (p == NULL)

@@ -64,7 +64,6 @@ struct jit_stats {
 	uint64_t code_bytes;	/* host code written */
 	uint64_t flushes;	/* code memory full: everything dropped */
 	uint64_t page_drops;	/* pages whose blocks were dropped */
-	uint64_t translate_ns;	/* time spent translating */
 	uint64_t code_size;	/* code memory per hart */
 };
 void	jit_get_stats(const struct jit *j, struct jit_stats *st);

@@ -19,7 +19,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "jit_internal.h"
 #include "x86_emit.h"
@@ -153,6 +152,7 @@ enum { STUB_GENERIC, STUB_XFER, STUB_PC };
 struct cstate {
 	struct jit	*j;
 	struct jit_page	*jp;
+	struct dpage	*p;
 	struct xbuf	b;
 	int		entry;		/* slot the block starts at */
 	uint8_t		*body;		/* rw address of the block's first byte */
@@ -477,6 +477,22 @@ funct3_cc(int f3)
 	return (enum xcc)cc[f3 & 7];
 }
 
+static bool translatable(int op);
+
+/*
+ * Whether a block may start at 'slot' one day: not if it is decoded as
+ * something the translator leaves to hart_exec() (a jump there would
+ * wait for a patch that never comes, and every translation of the page
+ * would look at it again).
+ */
+static bool
+chainable(const struct cstate *c, int slot)
+{
+	const struct dinsn *d = &c->p->slot[slot];
+
+	return d->op == DC_INDEX(DOP_DECODE, 1) || translatable(d->op >> 1);
+}
+
 /*
  * A transfer to 'slot' of this page after 'retired' instructions, the
  * registers in 'w' to be written back: r15 += retired; return if the
@@ -509,7 +525,7 @@ emit_xfer(struct cstate *c, int slot, int retired, const struct wb *w)
 		x_patch(chain, c->body);
 	} else if (slot < DCACHE_SLOTS - 1 && c->jp->head[slot] != 0) {
 		x_patch(chain, c->j->rw + c->jp->head[slot]);
-	} else if (slot < DCACHE_SLOTS - 1) {
+	} else if (slot < DCACHE_SLOTS - 1 && chainable(c, slot)) {
 		struct jit_page *jp = c->jp;
 
 		if (jp->nsites == jp->capsites) {
@@ -783,15 +799,6 @@ pin(struct cstate *c, struct hart *h, uint64_t pidx, int entry)
 	}
 }
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 uint32_t
 jit_compile(struct hart *h, uint64_t pidx, int entry)
 {
@@ -799,7 +806,6 @@ jit_compile(struct hart *h, uint64_t pidx, int entry)
 	struct cstate *c = &cs;
 	struct jit *j = h->jit;
 	struct dpage *p = h->dc.pages[pidx];
-	uint64_t t0 = now_ns();
 	int slot = entry, k = 0;
 	uint32_t off;
 
@@ -815,6 +821,7 @@ jit_compile(struct hart *h, uint64_t pidx, int entry)
 		jit_flush(h);
 	c->j = j;
 	c->jp = jit_page_get(j, p);
+	c->p = p;
 	if (c->jp == NULL)
 		return 0;
 	c->entry = entry;
@@ -869,7 +876,6 @@ jit_compile(struct hart *h, uint64_t pidx, int entry)
 	j->st.blocks++;
 	j->st.insns += (uint64_t)k;
 	j->st.code_bytes += (uint64_t)(c->b.p - c->body);
-	j->st.translate_ns += now_ns() - t0;
 	return off;
 }
 
