@@ -20,6 +20,10 @@
  * vCPUs not named stay held.  A step arms VM_CAP_MTRAP_EXIT (and by
  * default VM_CAP_MASK_HWINTR) on that vCPU only.
  *
+ * Non-stop mode (QNonStop:1, gdb_nonstop.c) changes only whom a stop
+ * holds and how it is reported: the vCPU concerned, with an asynchronous
+ * notification; packets are then served while other vCPUs run.
+ *
  * Breakpoints and watchpoints are the vmm's (VM-wide, never in guest
  * memory, exits before the instruction/access; the vmm lets the resumed
  * vCPU pass the one it stopped at).  A breakpoint with target-side
@@ -27,8 +31,8 @@
  * false hit returns to vm_run() and nobody else notices.
  *
  * Files: this one (transport, run control, vCPU hooks, the server
- * thread), gdb_cmds.c (packet handlers), gdb_server.h (their shared
- * state), gdb_packet.c (framing), gdb_target.c (target description,
+ * thread), gdb_cmds.c (packet handlers), gdb_nonstop.c (non-stop mode),
+ * gdb_server.h (their shared state), gdb_packet.c (framing), gdb_target.c (target description,
  * register and memory access), gdb_cond.c (breakpoint conditions) and
  * agent_expr.c (their bytecode).
  */
@@ -118,8 +122,8 @@ park_locked(int vcpu)
  * Hold every vCPU.  The stop is complete when every present vCPU has
  * parked; the server thread sees that through the eventfd.  gdbsrv.mtx held.
  */
-static void
-stop_all_locked(void)
+void
+gdbs_stop_all_locked(void)
 {
 	int i;
 
@@ -239,8 +243,8 @@ event_valid_locked(struct gdb_vcpu *v, bool queued)
 	}
 }
 
-static void
-disarm_step(int vcpu)
+void
+gdbs_disarm_step(int vcpu)
 {
 	vm_set_capability(gdbsrv.ctx, vcpu, VM_CAP_MTRAP_EXIT, 0);
 	vm_set_capability(gdbsrv.ctx, vcpu, VM_CAP_MASK_HWINTR, 0);
@@ -266,7 +270,10 @@ drop_event_locked(int vcpu)
 	v->ev = EV_NONE;
 }
 
-/* A vCPU reports an event: queue it, stop everything, park. */
+/*
+ * A vCPU reports an event: queue it, stop everything (in non-stop mode
+ * this vCPU only), park.
+ */
 static void
 report_event(int vcpu, int ev, uint64_t pc, const struct vm_exit *vme)
 {
@@ -282,7 +289,7 @@ report_event(int vcpu, int ev, uint64_t pc, const struct vm_exit *vme)
 		if (!v->stepping)
 			goto out;	/* stale: the step was cancelled */
 		v->stepping = false;
-		disarm_step(vcpu);
+		gdbs_disarm_step(vcpu);
 	}
 	v->ev = ev;
 	v->ev_pc = pc;
@@ -302,7 +309,10 @@ report_event(int vcpu, int ev, uint64_t pc, const struct vm_exit *vme)
 		drop_event_locked(vcpu);
 		goto out;
 	}
-	stop_all_locked();
+	if (gdbsrv.ns.on)
+		gdbns_event_locked(vcpu);
+	else
+		gdbs_stop_all_locked();
 	park_locked(vcpu);
 out:
 	pthread_mutex_unlock(&gdbsrv.mtx);
@@ -536,25 +546,42 @@ gdbs_reply_error(int e)
 	gdbs_send_reply();
 }
 
-/* Build the stop reply for vCPU 'vcpu' (its event or 'sig'). gdbsrv.mtx held. */
+/*
+ * Send a notification ("%Name:data#cs", GDB manual "Notification
+ * Packets").  GDB does not acknowledge it, so it is not the reply a '-'
+ * asks again: that stays in gdbsrv.out.  Server thread.
+ */
 void
-gdbs_build_stop_locked(int vcpu, int sig)
+gdbs_send_notification(const uint8_t *payload, size_t len)
+{
+	if (gdbsrv.cfd < 0)
+		return;
+	gdb_buf_reset(&gdbsrv.note);
+	gdb_frame(&gdbsrv.note, payload, len);
+	if (gdbsrv.note.oom || gdbsrv.note.len == 0)
+		return;
+	gdbsrv.note.data[0] = '%';
+	conn_write(gdbsrv.note.data, gdbsrv.note.len);
+}
+
+/* Append vCPU 'vcpu''s stop reply (its event or 'sig').  gdbsrv.mtx held. */
+void
+gdbs_format_stop(struct gdb_buf *b, int vcpu, int sig)
 {
 	struct gdb_vcpu *v = &gdbsrv.v[vcpu];
 
-	gdb_buf_reset(&gdbsrv.reply);
 	if (v->ev != EV_NONE)
 		sig = GDB_SIGTRAP;
-	gdb_buf_printf(&gdbsrv.reply, "T%02xthread:%x;", sig, vcpu + 1);
+	gdb_buf_printf(b, "T%02xthread:%x;", sig, vcpu + 1);
 	switch (v->ev) {
 	case EV_SWBREAK:
-		gdb_buf_puts(&gdbsrv.reply, "swbreak:;");
+		gdb_buf_puts(b, "swbreak:;");
 		break;
 	case EV_HWBREAK:
-		gdb_buf_puts(&gdbsrv.reply, "hwbreak:;");
+		gdb_buf_puts(b, "hwbreak:;");
 		break;
 	case EV_WATCH:
-		gdb_buf_printf(&gdbsrv.reply, "%s:%llx;",
+		gdb_buf_printf(b, "%s:%llx;",
 		    v->ev_wtype == VM_WATCH_WRITE ? "watch" :
 		    v->ev_wtype == VM_WATCH_READ ? "rwatch" : "awatch",
 		    (unsigned long long)v->ev_addr);
@@ -562,6 +589,16 @@ gdbs_build_stop_locked(int vcpu, int sig)
 	default:
 		break;
 	}
+}
+
+/* Build the stop reply for vCPU 'vcpu' (its event or 'sig'). gdbsrv.mtx held. */
+void
+gdbs_build_stop_locked(int vcpu, int sig)
+{
+	struct gdb_vcpu *v = &gdbsrv.v[vcpu];
+
+	gdb_buf_reset(&gdbsrv.reply);
+	gdbs_format_stop(&gdbsrv.reply, vcpu, sig);
 	v->ev = EV_NONE;
 	gdbsrv.last_vcpu = vcpu;
 	gdb_buf_reset(&gdbsrv.last_stop);
@@ -658,7 +695,7 @@ gdbs_resume_locked(const enum gdb_act *acts)
 
 		if (acts[i] == ACT_NONE || v->user_hold) {
 			if (v->stepping)
-				disarm_step(i);
+				gdbs_disarm_step(i);
 			v->stepping = false;
 			continue;
 		}
@@ -670,7 +707,7 @@ gdbs_resume_locked(const enum gdb_act *acts)
 			gdbsrv.step_vcpu = i;
 		} else {
 			if (v->stepping)
-				disarm_step(i);
+				gdbs_disarm_step(i);
 			v->stepping = false;
 		}
 		v->hold = false;
@@ -706,12 +743,13 @@ gdbs_release_all_locked(void)
 	int i;
 
 	forget_points_locked();
+	gdbns_reset_locked();
 	gdbsrv.waiting = false;
 	for (i = 0; i < gdbsrv.ncpus; i++) {
 		struct gdb_vcpu *v = &gdbsrv.v[i];
 
 		if (v->stepping)
-			disarm_step(i);
+			gdbs_disarm_step(i);
 		v->stepping = false;
 		v->ev = EV_NONE;
 		v->user_hold = false;
@@ -738,6 +776,12 @@ close_conn(void)
 	gdbsrv.noack = false;
 	pthread_mutex_lock(&gdbsrv.mtx);
 	gdbsrv.connected = false;
+	if (gdbsrv.ns.on) {
+		/* all-stop again, every vCPU held, for what follows */
+		gdbns_reset_locked();
+		if (!gdbsrv.shutdown)
+			gdbs_stop_all_locked();
+	}
 	/*
 	 * Like bhyve, a debugger that goes away lets the guest run, with
 	 * its breakpoints gone.  In wait mode (-S) nothing runs before a
@@ -812,7 +856,7 @@ accept_conn(void)
 	}
 	if (!gdbsrv.stopped && !gdbsrv.stopping)
 		gdbsrv.stop_sig = GDB_SIGINT;	/* "?" answers T02 */
-	stop_all_locked();
+	gdbs_stop_all_locked();
 	pthread_mutex_unlock(&gdbsrv.mtx);
 }
 
@@ -828,11 +872,14 @@ send_ack(char c)
 		conn_write(&b, 1);
 }
 
-/* Can packets be served now?  Only with every vCPU stopped. gdbsrv.mtx held. */
+/*
+ * Can packets be served now?  In all-stop mode only with every vCPU
+ * stopped; in non-stop mode always.  gdbsrv.mtx held.
+ */
 static bool
 can_serve_locked(void)
 {
-	return gdbsrv.stopped || gdbsrv.exited;
+	return gdbsrv.stopped || gdbsrv.exited || gdbsrv.ns.on;
 }
 
 /* Bytes read behind a packet that waits for a stop, at most. */
@@ -855,7 +902,7 @@ look_ahead_locked(void)
 		if (gdbsrv.in[i] == 0x03 && !gdbsrv.stopped &&
 		    !gdbsrv.stopping && !gdbsrv.exited) {
 			gdbsrv.stop_sig = GDB_SIGINT;
-			stop_all_locked();
+			gdbs_stop_all_locked();
 		}
 	}
 	gdbsrv.ahead = gdbsrv.inlen;
@@ -888,9 +935,13 @@ process_input(void)
 		case GDB_EV_INTERRUPT:
 			if (gdbsrv.inoff <= gdbsrv.ahead)
 				break;	/* look_ahead_locked() saw it */
+			if (gdbsrv.ns.on && !gdbsrv.exited) {
+				gdbns_interrupt_locked();
+				break;
+			}
 			if (!gdbsrv.stopped && !gdbsrv.stopping && !gdbsrv.exited) {
 				gdbsrv.stop_sig = GDB_SIGINT;
-				stop_all_locked();
+				gdbs_stop_all_locked();
 			}
 			break;
 		case GDB_EV_NACK:
@@ -962,7 +1013,7 @@ read_conn(void)
 	process_input();
 }
 
-/* vCPUs parked or the guest exited: finish a stop, send W. */
+/* vCPUs parked or the guest exited: finish a stop, send W (or %Stop:W). */
 static void
 check_events(void)
 {
@@ -980,8 +1031,12 @@ check_events(void)
 			send_stop_locked();
 		}
 	}
+	if (gdbsrv.ns.on && gdbsrv.connected && !gdbsrv.exited)
+		gdbns_poll_locked();
 	if (gdbsrv.exited && !gdbsrv.exit_done) {
-		if (gdbsrv.connected && gdbsrv.reply_owed) {
+		if (gdbsrv.connected && gdbsrv.ns.on) {
+			gdbns_exit_locked(gdbsrv.exit_status);
+		} else if (gdbsrv.connected && gdbsrv.reply_owed) {
 			gdb_buf_reset(&gdbsrv.reply);
 			gdb_buf_printf(&gdbsrv.reply, "W%02x",
 			    gdbsrv.exit_status & 0xff);
@@ -1168,6 +1223,11 @@ gdb_init(struct vmctx *ctx, const struct gdb_config *cfg)
 	gdb_buf_init(&gdbsrv.reply);
 	gdb_buf_init(&gdbsrv.out);
 	gdb_buf_init(&gdbsrv.last_stop);
+	gdb_buf_init(&gdbsrv.note);
+	if (gdbns_init(gdbsrv.ncpus) != 0) {
+		fprintf(stderr, "rhyve: gdb: out of memory\n");
+		return -1;
+	}
 	gdbsrv.step_vcpu = -1;
 	gdbsrv.stop_sig = GDB_SIGINT;
 	if (strncmp(cfg->listen, "unix:", 5) == 0)

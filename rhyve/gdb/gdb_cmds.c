@@ -1,7 +1,10 @@
 /*
  * gdb_cmds.c - the debug server's packet handlers: one per packet family
  * (registers, memory, resume, breakpoints, queries, monitor), called by
- * gdb.c with every vCPU stopped and gdbsrv.mtx held.  Spec: GDB manual,
+ * gdb.c with gdbsrv.mtx held and, in all-stop mode, every vCPU stopped.
+ * In non-stop mode (gdb_nonstop.c) other vCPUs may run meanwhile: a
+ * register access, or a memory access through a vCPU's translation, is
+ * then refused (E10) unless that vCPU is stopped.  Spec: GDB manual,
  * appendix E ("Packets", "General Query Packets", "Stop Reply Packets").
  */
 #include <errno.h>
@@ -17,10 +20,27 @@
 /* See gdb.c: test binaries link rhyve's objects without machine.c. */
 #pragma weak machine_request_exit
 
+/* The vCPU the g/p/m packets address (Hg; "any" is a stopped one). */
 static int
 cur_vcpu(void)
 {
+	if (gdbsrv.ns.on && gdbsrv.gsel <= 0) {
+		int c = gdbns_first_stopped_locked();
+
+		if (c >= 0)
+			return c;
+	}
 	return gdbs_default_vcpu();
+}
+
+/* Non-stop: may the packet touch cur_vcpu()?  If not, reply E10. */
+static bool
+cur_stopped(bool phys)
+{
+	if (phys || gdbns_vcpu_stopped_locked(cur_vcpu()))
+		return true;
+	gdbs_reply_error(ERUNNING);
+	return false;
 }
 
 /* ---- handlers ----------------------------------------------------------- */
@@ -28,6 +48,8 @@ cur_vcpu(void)
 static void
 h_regs_read(void)
 {
+	if (!cur_stopped(false))
+		return;
 	gdb_buf_reset(&gdbsrv.reply);
 	if (gdb_target_read_g(&gdbsrv.tdesc, gdbsrv.ctx, cur_vcpu(), &gdbsrv.reply) != 0)
 		gdbs_reply_error(EINVAL);
@@ -38,6 +60,8 @@ h_regs_read(void)
 static void
 h_regs_write(struct gdb_cursor *k)
 {
+	if (!cur_stopped(false))
+		return;
 	if (gdb_target_write_g(&gdbsrv.tdesc, gdbsrv.ctx, cur_vcpu(), k->p,
 	    (size_t)(k->end - k->p)) != 0)
 		gdbs_reply_error(EINVAL);
@@ -50,6 +74,8 @@ h_reg_read(struct gdb_cursor *k)
 {
 	uint64_t reg;
 
+	if (!cur_stopped(false))
+		return;
 	gdb_buf_reset(&gdbsrv.reply);
 	if (!gdb_cur_hex(k, &reg) || k->p != k->end ||
 	    gdb_target_read_reg(&gdbsrv.tdesc, gdbsrv.ctx, cur_vcpu(), reg,
@@ -64,6 +90,8 @@ h_reg_write(struct gdb_cursor *k)
 {
 	uint64_t reg;
 
+	if (!cur_stopped(false))
+		return;
 	if (!gdb_cur_hex(k, &reg) || !gdb_cur_char(k, '=') ||
 	    gdb_target_write_reg(&gdbsrv.tdesc, gdbsrv.ctx, cur_vcpu(), reg, k->p,
 	    (size_t)(k->end - k->p)) != 0)
@@ -89,6 +117,8 @@ h_mem_read(struct gdb_cursor *k, bool binary)
 		gdbs_reply_str(binary ? "OK" : "");
 		return;
 	}
+	if (!cur_stopped(gdbsrv.phys))
+		return;
 	max = binary ? GDB_PACKET_SIZE / 2 : GDB_PACKET_SIZE / 2 - 16;
 	if (len > max)
 		len = max;	/* a short read is allowed; GDB asks again */
@@ -135,6 +165,8 @@ h_mem_write(struct gdb_cursor *k, bool binary)
 		gdbs_reply_str("OK");
 		return;
 	}
+	if (!cur_stopped(gdbsrv.phys))
+		return;
 	buf = malloc(len);
 	if (buf == NULL) {
 		gdbs_reply_error(ENOMEM);
@@ -179,6 +211,11 @@ h_resume_simple(struct gdb_cursor *k, bool step, bool has_sig)
 			gdbs_reply_error(EINVAL);
 			return;
 		}
+		if (gdbsrv.ns.on && !gdbns_vcpu_stopped_locked(target >= 0 ?
+		    target : gdbsrv.last_vcpu)) {
+			gdbs_reply_error(ERUNNING);
+			return;
+		}
 		vm_set_register(gdbsrv.ctx, target >= 0 ? target : gdbsrv.last_vcpu,
 		    VM_REG_PC, v);
 	}
@@ -190,19 +227,24 @@ h_resume_simple(struct gdb_cursor *k, bool step, bool has_sig)
 	for (i = 0; i < gdbsrv.ncpus; i++)
 		if (target < 0 || i == target)
 			acts[i] = step ? ACT_STEP : ACT_CONT;
-	gdbs_resume_locked(acts);
+	if (gdbsrv.ns.on)
+		gdbns_resume_locked(acts);
+	else
+		gdbs_resume_locked(acts);
 	free(acts);
 }
 
 /*
  * vCont[;action[:thread-id]]...  For each thread the leftmost matching
- * action applies; threads that no action names stay stopped.
+ * action applies; threads that no action names stay stopped (in
+ * non-stop mode: keep their state).  't' stops a thread in non-stop
+ * mode; all-stop ignores it, as the spec allows.
  */
 static void
 h_vcont(struct gdb_cursor *k)
 {
 	enum gdb_act *acts;
-	bool *set;
+	bool *set, seen = false;
 	uint64_t sig;
 
 	acts = calloc((size_t)gdbsrv.ncpus, sizeof(*acts));
@@ -238,13 +280,14 @@ h_vcont(struct gdb_cursor *k)
 			a = c == 'C' ? ACT_CONT : ACT_STEP;
 			break;
 		case 't':
-			a = ACT_NONE;
+			a = ACT_STOP;
 			break;
 		default:
 			goto bad;
 		}
 		if (gdb_cur_char(k, ':') && !gdb_cur_tid(k, gdbsrv.ncpus, &tid))
 			goto bad;
+		seen = true;
 		if (tid == 0)
 			tid = gdbsrv.last_vcpu + 1;
 		for (i = 0; i < gdbsrv.ncpus; i++) {
@@ -254,7 +297,16 @@ h_vcont(struct gdb_cursor *k)
 			acts[i] = a;
 		}
 	}
-	gdbs_resume_locked(acts);
+	if (gdbsrv.ns.on && !seen)
+		goto bad;	/* "vCont" with no action */
+	if (gdbsrv.ns.on) {
+		gdbns_resume_locked(acts);
+	} else {
+		for (int i = 0; i < gdbsrv.ncpus; i++)
+			if (acts[i] == ACT_STOP)
+				acts[i] = ACT_NONE;
+		gdbs_resume_locked(acts);
+	}
 	free(acts);
 	free(set);
 	return;
@@ -678,6 +730,7 @@ static const struct {
 } features[] = {
 	{ "ConditionalBreakpoints", true },	/* gdb_cond.c */
 	{ "BreakpointCommands", false },
+	{ "QNonStop", true },			/* gdb_nonstop.c */
 };
 
 static void
@@ -786,6 +839,19 @@ h_v(struct gdb_cursor *k)
 		h_vcont(k);
 	} else if (gdb_cur_prefix(k, "vKill")) {
 		h_kill(true);
+	} else if (gdbsrv.ns.on && gdb_cur_prefix(k, "vStopped")) {
+		if (k->p != k->end)
+			gdbs_reply_error(EINVAL);
+		else
+			gdbns_stopped_locked();
+	} else if (gdbsrv.ns.on && gdb_cur_prefix(k, "vCtrlC")) {
+		/* all-stop has Ctrl-C (0x03) and leaves vCtrlC unsupported */
+		if (k->p != k->end) {
+			gdbs_reply_error(EINVAL);
+		} else {
+			gdbs_reply_str("OK");
+			gdbns_interrupt_locked();
+		}
 	} else {
 		gdbs_reply_str("");	/* vMustReplyEmpty and the unknown */
 	}
@@ -803,6 +869,10 @@ gdbs_handle_packet(const uint8_t *data, size_t len)
 		return;
 	}
 	if (gdbsrv.exited) {
+		if (gdbsrv.ns.on && len == 8 && memcmp(data, "vStopped", 8) == 0) {
+			gdbs_reply_str("OK");	/* acks %Stop:Wxx */
+			return;
+		}
 		gdb_buf_reset(&gdbsrv.reply);
 		gdb_buf_printf(&gdbsrv.reply, "W%02x", gdbsrv.exit_status & 0xff);
 		gdbs_send_reply();
@@ -810,6 +880,10 @@ gdbs_handle_packet(const uint8_t *data, size_t len)
 	}
 	switch (data[0]) {
 	case '?':
+		if (gdbsrv.ns.on) {
+			gdbns_status_locked();
+			break;
+		}
 		c = gdbs_pick_event_locked(NULL);
 		gdbs_build_stop_locked(c >= 0 ? c : gdbs_default_vcpu(),
 		    c >= 0 ? GDB_SIGTRAP : gdbsrv.stop_sig);
@@ -887,6 +961,8 @@ gdbs_handle_packet(const uint8_t *data, size_t len)
 		if (len == 15 && memcmp(data, "QStartNoAckMode", 15) == 0) {
 			gdbs_reply_str("OK");
 			gdbsrv.noack = true;
+		} else if (gdb_cur_prefix(&k, "NonStop:")) {
+			gdbns_h_qnonstop(&k);
 		} else {
 			gdbs_reply_str("");
 		}

@@ -1,7 +1,7 @@
 /*
  * gdb_server.h - the debug server's shared state, private to gdb.c
- * (transport, run control, vCPU hooks) and gdb_cmds.c (the packet
- * handlers).  The rest of rhyve uses gdb.h.
+ * (transport, run control, vCPU hooks), gdb_cmds.c (the packet handlers)
+ * and gdb_nonstop.c (non-stop mode).  The rest of rhyve uses gdb.h.
  */
 #ifndef RHYVE_GDB_SERVER_H
 #define RHYVE_GDB_SERVER_H
@@ -19,6 +19,7 @@
 #define GDB_SIGTRAP	5
 
 #define EMEM		0x0e	/* E0e: memory not accessible (EFAULT is 14) */
+#define ERUNNING	0x10	/* E10: non-stop, that vCPU runs (EBUSY is 16) */
 
 enum gdb_ev {
 	EV_NONE = 0,
@@ -33,7 +34,10 @@ enum gdb_act {
 	ACT_NONE = 0,		/* stays held */
 	ACT_CONT,
 	ACT_STEP,
+	ACT_STOP,		/* vCont 't': non-stop only (all-stop: ACT_NONE) */
 };
+
+#include "gdb_nonstop.h"	/* uses enum gdb_act */
 
 /*
  * Per-vCPU debug state.  Locking: (g) under gdbsrv.mtx.
@@ -49,6 +53,10 @@ struct gdb_vcpu {
 	uint64_t ev_addr;	/* (g) watchpoint address */
 	uint64_t ev_len;	/* (g) watchpoint length */
 	int	 ev_wtype;	/* (g) watchpoint type, VM_WATCH_* */
+	int	 ns_state;	/* (g) non-stop: enum gdb_ns_state */
+	int	 ns_sig;	/* (g) non-stop: signal of a stop with no event */
+	bool	 ns_inq;	/* (g) non-stop: its stop awaits vStopped */
+	bool	 ns_told;	/* (g) non-stop: its stop was queued for GDB */
 };
 
 /* A breakpoint address.  Locking: (g) under gdbsrv.mtx, like the array. */
@@ -101,12 +109,14 @@ struct gdb_server {
 	int		 nwps, capwps;	/* (g) */
 	uint64_t	 cond_evals;	/* (g) conditional hits evaluated */
 	uint64_t	 cond_passes;	/* (g) ... that were false: not reported */
+	struct gdb_nonstop ns;		/* (g) non-stop mode, see gdb_nonstop.h */
 
 	int		 cfd;		/* (s) connection or -1 */
 	struct gdb_parser parser;	/* (s) */
 	struct gdb_buf	 reply;		/* (s) payload being built */
 	struct gdb_buf	 out;		/* (s) framed bytes of the last reply */
 	struct gdb_buf	 last_stop;	/* (s) payload of the last stop reply */
+	struct gdb_buf	 note;		/* (s) framed bytes of a notification */
 	uint8_t		*in;		/* (s) unparsed input */
 	size_t		 inlen, inoff, incap;	/* (s) */
 	bool		 deferred;	/* (s) parser holds a packet for later */
@@ -127,15 +137,26 @@ extern struct gdb_server gdbsrv;
 void	gdbs_send_reply(void);
 void	gdbs_reply_str(const char *s);
 void	gdbs_reply_error(int e);
+/* '%' + payload + checksum: an asynchronous notification (non-stop). */
+void	gdbs_send_notification(const uint8_t *payload, size_t len);
+/* Append vCPU's stop reply (its event, else 'sig') to b; changes nothing. */
+void	gdbs_format_stop(struct gdb_buf *b, int vcpu, int sig);
 void	gdbs_build_stop_locked(int vcpu, int sig);
 int	gdbs_pick_event_locked(const enum gdb_act *among);
 int	gdbs_default_vcpu(void);
 void	gdbs_resume_locked(const enum gdb_act *acts);
 void	gdbs_release_all_locked(void);
+/* Hold every vCPU; the stop completes when all have parked. */
+void	gdbs_stop_all_locked(void);
+/* Clear VM_CAP_MTRAP_EXIT and VM_CAP_MASK_HWINTR of a vCPU. */
+void	gdbs_disarm_step(int vcpu);
 /* Drop a reference to a condition set, freeing it with the last one. */
 void	gdbs_cond_put_locked(struct gdb_cond *c);
 
-/* gdb_cmds.c: serve one packet with every vCPU stopped (gdbsrv.mtx held). */
+/*
+ * gdb_cmds.c: serve one packet (gdbsrv.mtx held), with every vCPU
+ * stopped in all-stop mode, or in non-stop mode at any time.
+ */
 void	gdbs_handle_packet(const uint8_t *data, size_t len);
 
 #endif

@@ -8,7 +8,10 @@
  * test thread: attach, single steps on random vCPUs, continue + Ctrl-C,
  * partial continues, breakpoints set and removed around running vCPUs,
  * target-side conditions evaluated by the vCPUs while they are replaced,
- * detach.  After every stop the stopped vCPUs' minstret must not move.
+ * non-stop mode (per-vCPU continue and stop, breakpoints hit by some
+ * vCPUs while the others run, register reads meanwhile, %Stop
+ * notifications drained with vStopped), detach.  After every stop the
+ * stopped vCPUs' minstret must not move.
  *
  * The vCPU loop is this file's, doing what rhyve/machine.c's vcpu_thread
  * does with the debug exits (DEBUG, MTRAP, BPT, WATCH -> gdb_cpu_exit()).
@@ -45,11 +48,15 @@
 
 /* ---- a minimal RSP client ---------------------------------------------- */
 
+#define NOTES		16
+
 struct client {
 	int	 fd;
 	bool	 noack;
 	uint8_t	 in[8192];
 	size_t	 inlen;
+	char	 notes[NOTES][128];	/* notifications met while waiting */
+	int	 nnotes;
 };
 
 static void
@@ -83,17 +90,22 @@ cl_send(struct client *c, const char *payload)
 }
 
 /*
- * The next packet's payload into out (NUL-terminated, escapes undone),
- * acked unless no-ack mode is on.  Fails the test on a timeout, a
+ * The next packet ('$', acked unless no-ack mode is on) or notification
+ * ('%', never acked) into out (NUL-terminated, escapes undone); returns
+ * '$' or '%', or 0 when nothing came within ms.  Fails the test on a
  * closed connection or a bad checksum.
  */
-static void
-cl_recv(struct client *c, char *out, size_t cap)
+static int
+cl_get(struct client *c, char *out, size_t cap, int ms)
 {
-	int64_t deadline = rc_now_ns() + (int64_t)REPLY_MS * 1000000;
+	int64_t deadline = rc_now_ns() + (int64_t)ms * 1000000;
 
 	for (;;) {
 		uint8_t *s = memchr(c->in, '$', c->inlen), *h = NULL;
+		uint8_t *pct = memchr(c->in, '%', c->inlen);
+
+		if (pct != NULL && (s == NULL || pct < s))
+			s = pct;
 
 		if (s != NULL)
 			h = memchr(s, '#', c->inlen - (size_t)(s - c->in));
@@ -118,17 +130,20 @@ cl_recv(struct client *c, char *out, size_t cap)
 			CHECK((sum & 0xff) == want, "bad checksum in reply %s\n",
 			    out);
 			used = (size_t)(h - c->in) + 3;
+			int kind = *s;
+
 			memmove(c->in, c->in + used, c->inlen - used);
 			c->inlen -= used;
-			if (!c->noack)
+			if (!c->noack && kind == '$')
 				cl_write(c, "+", 1);
-			return;
+			return kind;
 		}
 		CHECK(c->inlen < sizeof(c->in), "reply too long\n");
 		int64_t left = deadline - rc_now_ns();
 		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
 
-		CHECK(left > 0, "no reply within %d ms\n", REPLY_MS);
+		if (left <= 0)
+			return 0;
 		if (poll(&pfd, 1, (int)(left / 1000000) + 1) <= 0)
 			continue;
 		ssize_t n = recv(c->fd, c->in + c->inlen,
@@ -140,6 +155,42 @@ cl_recv(struct client *c, char *out, size_t cap)
 		    n == 0 ? "EOF" : strerror(errno));
 		c->inlen += (size_t)n;
 	}
+}
+
+/*
+ * The next reply into out; notifications that come first are kept for
+ * cl_note().  Fails the test on a timeout.
+ */
+static void
+cl_recv(struct client *c, char *out, size_t cap)
+{
+	for (;;) {
+		int kind = cl_get(c, out, cap, REPLY_MS);
+
+		CHECK(kind != 0, "no reply within %d ms\n", REPLY_MS);
+		if (kind == '$')
+			return;
+		CHECK(c->nnotes < NOTES, "too many notifications\n");
+		snprintf(c->notes[c->nnotes++], sizeof(c->notes[0]), "%s", out);
+	}
+}
+
+/* The next notification within ms into out; false if none came. */
+static bool
+cl_note(struct client *c, char *out, size_t cap, int ms)
+{
+	int kind;
+
+	if (c->nnotes > 0) {
+		snprintf(out, cap, "%s", c->notes[0]);
+		memmove(c->notes[0], c->notes[1],
+		    (size_t)--c->nnotes * sizeof(c->notes[0]));
+		return true;
+	}
+	kind = cl_get(c, out, cap, ms);
+	CHECK(kind != '$', "a reply where a notification was expected: %s\n",
+	    out);
+	return kind == '%';
 }
 
 /* Is a packet (not just acks) waiting or arriving within ms? */
@@ -561,6 +612,179 @@ test_conditions(void **state)
 	}
 }
 
+/* ---- non-stop mode ------------------------------------------------------ */
+
+/* "Stop:T05thread:3;..." or "T05thread:3;..." -> 3 and *sig; -1 if not. */
+static int
+ns_thread(const char *rep, int *sig)
+{
+	unsigned s, tid;
+
+	if (strncmp(rep, "Stop:", 5) == 0)
+		rep += 5;
+	if (sscanf(rep, "T%2xthread:%x;", &s, &tid) != 2 || tid < 1 ||
+	    tid > NCPU)
+		return -1;
+	*sig = (int)s;
+	return (int)tid;
+}
+
+/*
+ * A sequence of stops begun with 'rep' (a notification or the reply to
+ * '?'), drained with vStopped: each vCPU's signal into sigs[], its bit
+ * into *seen (once only).
+ */
+static void
+ns_drain(char *rep, size_t cap, unsigned *seen, int *sigs)
+{
+	for (;;) {
+		int sig = -1, t = ns_thread(rep, &sig);
+
+		CHECK(t > 0, "non-stop: not a stop: %s\n", rep);
+		CHECK((*seen & (1u << (t - 1))) == 0, "non-stop: vCPU %d "
+		    "reported twice\n", t - 1);
+		*seen |= 1u << (t - 1);
+		sigs[t - 1] = sig;
+		cl_cmd(&T.cl, "vStopped", rep, cap);
+		if (strcmp(rep, "OK") == 0)
+			return;
+	}
+}
+
+/* Notifications until every vCPU of 'want' has reported its stop. */
+static void
+ns_collect(unsigned want, unsigned *seen, int *sigs)
+{
+	char rep[256];
+	int64_t deadline = rc_now_ns() + (int64_t)REPLY_MS * 1000000;
+
+	while ((*seen & want) != want) {
+		int left = (int)((deadline - rc_now_ns()) / 1000000);
+
+		CHECK(left > 0 && cl_note(&T.cl, rep, sizeof(rep), left),
+		    "non-stop: stops missing: want %x, have %x\n", want, *seen);
+		ns_drain(rep, sizeof(rep), seen, sigs);
+	}
+}
+
+/* The vCPUs not in 'running' do not move. */
+static void
+ns_assert_held(unsigned running, const char *when)
+{
+	uint64_t a[NCPU], b[NCPU];
+
+	instrets(a);
+	rc_sleep_ms(3);
+	instrets(b);
+	for (int i = 0; i < NCPU; i++)
+		CHECK((running & (1u << i)) || a[i] == b[i], "%s: stopped vCPU "
+		    "%d moved\n", when, i);
+}
+
+/*
+ * Non-stop mode: random per-vCPU continues and stops (vCont;c:N,
+ * vCont;t:N), register reads of stopped vCPUs while others run (and E10
+ * for running ones), breakpoints that stop exactly the running vCPUs,
+ * each reported once through %Stop and vStopped.  Then vCtrlC, and back
+ * to all-stop for the tests that follow.
+ */
+static void
+test_nonstop(void **state)
+{
+	char rep[4096], pkt[64];
+	unsigned running = 0, seen = 0;
+	int sigs[NCPU];
+
+	(void)state;
+	cl_cmd(&T.cl, "QNonStop:1", rep, sizeof(rep));
+	CHECK(strcmp(rep, "OK") == 0, "QNonStop:1 -> %s\n", rep);
+	cl_cmd(&T.cl, "?", rep, sizeof(rep));
+	ns_drain(rep, sizeof(rep), &seen, sigs);
+	ns_collect((1u << NCPU) - 1, &seen, sigs);
+	assert_still("non-stop: after '?'");
+	for (int round = 0; round < 200; round++) {
+		int v = (int)(rnd() % NCPU), t;
+		unsigned bit = 1u << v;
+
+		switch (rnd() % 4) {
+		case 0:		/* continue one stopped vCPU */
+			if (running & bit)
+				break;
+			snprintf(pkt, sizeof(pkt), "vCont;c:%x", v + 1);
+			cl_cmd(&T.cl, pkt, rep, sizeof(rep));
+			CHECK(strcmp(rep, "OK") == 0, "round %d: %s -> %s\n",
+			    round, pkt, rep);
+			running |= bit;
+			CHECK(wait_progress(v, rc_instret(T.rc, v), 5000),
+			    "round %d: vCPU %d does not run\n", round, v);
+			break;
+		case 1:		/* stop one running vCPU */
+			if (!(running & bit))
+				break;
+			snprintf(pkt, sizeof(pkt), "vCont;t:%x", v + 1);
+			cl_cmd(&T.cl, pkt, rep, sizeof(rep));
+			CHECK(strcmp(rep, "OK") == 0, "round %d: %s -> %s\n",
+			    round, pkt, rep);
+			seen = 0;
+			ns_collect(bit, &seen, sigs);
+			CHECK(seen == bit && sigs[v] == 0, "round %d: %s: stops "
+			    "%x, signal %d\n", round, pkt, seen, sigs[v]);
+			running &= ~bit;
+			break;
+		case 2:		/* registers while others run */
+			snprintf(pkt, sizeof(pkt), "Hg%x", v + 1);
+			cl_cmd(&T.cl, pkt, rep, sizeof(rep));
+			cl_cmd(&T.cl, "p20", rep, sizeof(rep));
+			if (running & bit)
+				CHECK(strcmp(rep, "E10") == 0, "round %d: pc of "
+				    "running vCPU %d -> %s\n", round, v, rep);
+			else
+				CHECK(strlen(rep) == 16, "round %d: pc of "
+				    "stopped vCPU %d -> %s\n", round, v, rep);
+			break;
+		default:	/* a breakpoint every running vCPU hits */
+			if (running == 0)
+				break;
+			snprintf(pkt, sizeof(pkt), "Z0,%llx,4",
+			    (unsigned long long)LOOP_SD);
+			cl_cmd(&T.cl, pkt, rep, sizeof(rep));
+			CHECK(strcmp(rep, "OK") == 0, "round %d: %s -> %s\n",
+			    round, pkt, rep);
+			seen = 0;
+			ns_collect(running, &seen, sigs);
+			CHECK(seen == running, "round %d: breakpoint: stops %x, "
+			    "running %x\n", round, seen, running);
+			for (t = 0; t < NCPU; t++)
+				CHECK(!(running & (1u << t)) || (sigs[t] == 5 &&
+				    pc_of(t) == LOOP_SD), "round %d: vCPU %d: "
+				    "signal %d at %llx\n", round, t, sigs[t],
+				    (unsigned long long)pc_of(t));
+			pkt[0] = 'z';
+			cl_cmd(&T.cl, pkt, rep, sizeof(rep));
+			CHECK(strcmp(rep, "OK") == 0, "round %d: %s -> %s\n",
+			    round, pkt, rep);
+			running = 0;
+			break;
+		}
+		ns_assert_held(running, "non-stop round");
+	}
+	/* vCtrlC stops what runs (T02 each); then all-stop again */
+	cl_cmd(&T.cl, "vCtrlC", rep, sizeof(rep));
+	CHECK(strcmp(rep, "OK") == 0, "vCtrlC -> %s\n", rep);
+	seen = 0;
+	ns_collect(running, &seen, sigs);
+	for (int i = 0; i < NCPU; i++)
+		CHECK(!(running & (1u << i)) || sigs[i] == 2, "vCtrlC: vCPU %d "
+		    "signal %d\n", i, sigs[i]);
+	CHECK(!cl_note(&T.cl, rep, sizeof(rep), 2), "a stray stop: %s\n", rep);
+	assert_still("non-stop: after vCtrlC");
+	cl_cmd(&T.cl, "QNonStop:0", rep, sizeof(rep));
+	CHECK(strcmp(rep, "OK") == 0, "QNonStop:0 -> %s\n", rep);
+	cl_cmd(&T.cl, "?", rep, sizeof(rep));
+	CHECK(stop_thread(rep, 2) > 0, "all-stop again: ? -> %s\n", rep);
+	assert_still("all-stop again");
+}
+
 /* Attach with a fresh connection; every vCPU stops. */
 static void
 reattach(void)
@@ -687,6 +911,7 @@ main(void)
 		cmocka_unit_test(test_cont_interrupt),
 		cmocka_unit_test(test_breakpoints),
 		cmocka_unit_test(test_conditions),
+		cmocka_unit_test(test_nonstop),
 		cmocka_unit_test(test_hangups),
 		cmocka_unit_test(test_detach),
 	};
