@@ -331,6 +331,18 @@ do_get_stats(long cpu, double interval)
 			total += v;
 		}
 		printf("%sexits_total %" PRIu64 "\n", pfx, total);
+		{
+			const struct json *jt = json_get(s1, "jit");
+			static const char *const jn[] = { "blocks", "insns",
+			    "code-bytes", "code-size", "flushes" };
+			static const char *const jp[] = { "jit_blocks",
+			    "jit_insns_translated", "jit_code_bytes",
+			    "jit_code_size", "jit_flushes" };
+
+			for (size_t e = 0; e < sizeof(jn) / sizeof(jn[0]); e++)
+				printf("%s%s %" PRIu64 "\n", pfx, jp[e],
+				    num(jt, jn[e]));
+		}
 	}
 }
 

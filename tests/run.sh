@@ -1,12 +1,15 @@
 #!/bin/bash
 # tests/run.sh - every test, as `make test` runs it:
 #   1. plain build: unit tests (Criterion) and integration tests (real guests,
-#      real gdb-multiarch and lldb);
-#   2. ASan+UBSan build: the same suite again;
-#   3. TSan build: the concurrency tests and the SMP guest and debugger
+#      real gdb-multiarch and lldb), on the default hart engine (the JIT on
+#      x86-64 hosts); the unit tests of the hart engine run both engines;
+#   2. interp: the integration tests again on the interpreter, the JIT's
+#      reference (RHYVE_ENGINE=interp), but fuzz.sh (engine-independent);
+#   3. ASan+UBSan build: the suite of stage 1 again;
+#   4. TSan build: the concurrency tests and the SMP guest and debugger
 #      integration tests named in tests/tsan.list.
 # Prints one line per test and a closing "N passed, M failed[, K skipped]".
-# RHYVE_TEST_ONLY=plain|asan|tsan runs one stage; RHYVE_TEST_FILTER=REGEX
+# RHYVE_TEST_ONLY=plain|interp|asan|tsan runs one stage; RHYVE_TEST_FILTER=REGEX
 # runs only tests whose name matches.
 set -u
 cd "$(dirname "$0")/.."
@@ -64,14 +67,16 @@ unit() {
 	done
 }
 
-# integration STAGE RHYVE [LIST]: every integration test (or those named in LIST).
+# integration STAGE RHYVE [LIST [SKIP]]: every integration test (or those
+# named in LIST), but the one named SKIP.
 integration() {
-	local stage=$1 rhyve=$2 list=${3:-} t
+	local stage=$1 rhyve=$2 list=${3:-} skip=${4:-} t
 	for t in tests/integration/*; do
 		[ -f "$t" ] && [ -x "$t" ] || continue
 		if [ -n "$list" ] && ! grep -qx "$(basename "$t")" "$list"; then
 			continue
 		fi
+		[ "$(basename "$t")" = "$skip" ] && continue
 		RHYVE=$rhyve BUILD=build run_one "$stage" "integration/$(basename "$t")" 600 "$t"
 	done
 }
@@ -84,6 +89,11 @@ if [ -z "$ONLY" ] || [ "$ONLY" = plain ]; then
 	if build build "" all unit-bins guests; then
 		unit plain build
 		integration plain "$PWD/build/rhyve"
+	fi
+fi
+if [ -z "$ONLY" ] || [ "$ONLY" = interp ]; then
+	if build build "" all guests; then
+		RHYVE_ENGINE=interp integration interp "$PWD/build/rhyve" "" fuzz.sh
 	fi
 fi
 if [ -z "$ONLY" ] || [ "$ONLY" = asan ]; then

@@ -250,7 +250,7 @@ vcpu_thaw(struct vcpu *v)
 int
 vm_default_engine(void)
 {
-	return VM_ENGINE_INTERP;
+	return jit_supported() ? VM_ENGINE_JIT : VM_ENGINE_INTERP;
 }
 
 const char *
@@ -575,6 +575,7 @@ vm_get_stats(struct vm *vm, int vcpuid, struct vcpu_stats *st)
 	st->wfi = atomic_load_explicit(&v->nwfi, memory_order_relaxed);
 	vcpu_freeze(v);
 	st->instret = vm->ops->instret(v->hart);
+	vm->ops->engine_stats(v->hart, st);
 	vcpu_thaw(v);
 	st->host_ns = (uint64_t)host_ns();
 	return 0;

@@ -172,6 +172,12 @@ struct vcpu_stats {
 	uint64_t wfi;
 	uint64_t instret;
 	uint64_t host_ns;
+	/* The JIT's, all 0 with the interpreter. */
+	uint64_t jit_blocks;		/* blocks translated */
+	uint64_t jit_insns;		/* guest instructions translated */
+	uint64_t jit_code_bytes;	/* host code written */
+	uint64_t jit_code_size;		/* code memory of the vCPU */
+	uint64_t jit_flushes;		/* code memory full: all dropped */
 };
 
 /* Privilege levels (as mstatus.MPP encodes them). */

@@ -136,6 +136,8 @@ struct hart_ops {
 	 * run at full speed.
 	 */
 	uint64_t (*checked_instret)(struct hart *h);
+	/* The engine's own counters (the jit_* fields of vcpu_stats). */
+	void	(*engine_stats)(struct hart *h, struct vcpu_stats *st);
 };
 
 /* The RV64GC interpreter (vmm/hart/), and the same hart run by the JIT (vmm/jit/). */

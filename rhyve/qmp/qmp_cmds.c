@@ -398,7 +398,15 @@ cmd_query_stats(struct qmp_session *s, const struct json *args,
 		for (int e = 1; e < VM_EXITCODE_MAX; e++)
 			jbuf_printf(ret, "%s\"%s\": %llu", e > 1 ? ", " : "",
 			    exit_names[e], (unsigned long long)st.exits[e]);
-		jbuf_puts(ret, "}}");
+		jbuf_printf(ret, "}, \"engine\": \"%s\", \"jit\": {"
+		    "\"blocks\": %llu, \"insns\": %llu, \"code-bytes\": %llu, "
+		    "\"code-size\": %llu, \"flushes\": %llu}}",
+		    vm_get_engine(s->ctx),
+		    (unsigned long long)st.jit_blocks,
+		    (unsigned long long)st.jit_insns,
+		    (unsigned long long)st.jit_code_bytes,
+		    (unsigned long long)st.jit_code_size,
+		    (unsigned long long)st.jit_flushes);
 	}
 	jbuf_puts(ret, "]");
 	return 0;

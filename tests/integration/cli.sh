@@ -115,6 +115,10 @@ expect_error bad-device "no -drive with id=d0" \
     "${V[@]}" -kernel /bin/true -device virtio-blk-device,drive=d0
 expect_error unknown-option "unknown option '-frobnicate'" \
     "${V[@]}" -frobnicate
+expect_error bad-engine "-engine tcg: unknown engine (interp or jit)" \
+    "${V[@]}" -engine tcg -kernel /bin/true
+RHYVE_ENGINE=quick expect_error bad-engine-env \
+    "RHYVE_ENGINE quick: unknown engine" "${V[@]}" -kernel /bin/true
 expect_error missing-argument "needs an argument" "${V[@]}" -kernel
 expect_error bad-m "-m lots" "${V[@]}" -m lots -kernel /bin/true
 expect_error zero-m "-m 0" "${V[@]}" -m 0 -kernel /bin/true

@@ -4,6 +4,8 @@
  * placement of virtio disks on virtio-mmio slots as QEMU virt does it.
  */
 #include <criterion/criterion.h>
+
+#include "vmm/vmm.h"
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
@@ -68,6 +70,42 @@ Test(options, defaults)
 	cr_expect_null(opts.gdb_listen);
 	cr_expect_eq(opts.ndisks, 0);
 	cr_expect(opts.legacy_virtio, "QEMU's virtio-mmio default is legacy");
+}
+
+Test(options, engine)
+{
+	unsetenv("RHYVE_ENGINE");
+	cr_assert_eq(parse("-kernel", "k.elf", NULL), 0, "%s", errbuf);
+	cr_expect_eq(opts.engine, VM_ENGINE_DEFAULT);
+	options_free(&opts);
+	cr_assert_eq(parse("-engine", "interp", "-kernel", "k.elf", NULL), 0,
+	    "%s", errbuf);
+	cr_expect_eq(opts.engine, VM_ENGINE_INTERP);
+	options_free(&opts);
+#if defined(__x86_64__)
+	cr_assert_eq(parse("--engine", "jit", "-kernel", "k.elf", NULL), 0,
+	    "%s", errbuf);
+	cr_expect_eq(opts.engine, VM_ENGINE_JIT);
+	options_free(&opts);
+#endif
+	cr_expect_neq(parse("-engine", "tcg", "-kernel", "k.elf", NULL), 0);
+	expect_error("-engine tcg: unknown engine");
+	options_free(&opts);
+	/* The environment sets it; the option wins; a bad value is an error. */
+	setenv("RHYVE_ENGINE", "interp", 1);
+	cr_assert_eq(parse("-kernel", "k.elf", NULL), 0, "%s", errbuf);
+	cr_expect_eq(opts.engine, VM_ENGINE_INTERP);
+	options_free(&opts);
+#if defined(__x86_64__)
+	cr_assert_eq(parse("-engine", "jit", "-kernel", "k.elf", NULL), 0,
+	    "%s", errbuf);
+	cr_expect_eq(opts.engine, VM_ENGINE_JIT);
+	options_free(&opts);
+#endif
+	setenv("RHYVE_ENGINE", "fast", 1);
+	cr_expect_neq(parse("-kernel", "k.elf", NULL), 0);
+	expect_error("RHYVE_ENGINE fast: unknown engine");
+	unsetenv("RHYVE_ENGINE");
 }
 
 Test(options, qemu_xv6_line)

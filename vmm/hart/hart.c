@@ -425,6 +425,21 @@ rv64_checked_instret(struct hart *h)
 	return h->checked_instret;
 }
 
+static void
+rv64_engine_stats(struct hart *h, struct vcpu_stats *st)
+{
+	struct jit_stats js;
+
+	if (h->jit == NULL)
+		return;
+	jit_get_stats(h->jit, &js);
+	st->jit_blocks = js.blocks;
+	st->jit_insns = js.insns;
+	st->jit_code_bytes = js.code_bytes;
+	st->jit_code_size = js.code_size;
+	st->jit_flushes = js.flushes;
+}
+
 #define RV64_OPS							\
 	.destroy = rv64_destroy,					\
 	.reset = rv64_reset,						\
@@ -439,7 +454,8 @@ rv64_checked_instret(struct hart *h)
 	.flush_tlb = rv64_flush_tlb,					\
 	.debug_changed = rv64_debug_changed,				\
 	.instret = rv64_instret,					\
-	.checked_instret = rv64_checked_instret
+	.checked_instret = rv64_checked_instret,			\
+	.engine_stats = rv64_engine_stats
 
 const struct hart_ops rv64_hart_ops = {
 	.name = "interp",

@@ -176,7 +176,6 @@ jit_flush(struct hart *h)
 	for (int i = 0; i < dc->nlive; i++)
 		page_release(j, dc->pages[dc->live[i]]);
 	j->used = j->base;
-	j->st.flushes++;
 }
 
 void

@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../hart/hart_exec.h"
+#include "../hart/hart_rvc.h"
 #include "jit_internal.h"
 #include "x86_emit.h"
 
@@ -147,11 +149,13 @@ struct stub {
 	int	retired;	/* instructions retired when it is taken */
 	struct wb wb;		/* registers to write back first */
 };
-enum { STUB_GENERIC, STUB_XFER, STUB_PC };
+enum { STUB_GENERIC, STUB_XFER, STUB_PC, STUB_EXEC };
 
 struct cstate {
 	struct jit	*j;
 	struct jit_page	*jp;
+	struct hart	*h;
+	uint64_t	pidx;
 	struct dpage	*p;
 	struct xbuf	b;
 	int		entry;		/* slot the block starts at */
@@ -477,7 +481,9 @@ funct3_cc(int f3)
 	return (enum xcc)cc[f3 & 7];
 }
 
-static bool translatable(int op);
+/* What a block does with a slot: stop before it, translate it, call hart_exec(). */
+enum { K_STOP, K_OP, K_EXEC };
+static int slot_kind(struct hart *h, uint64_t pidx, struct dinsn *d);
 
 /*
  * Whether a block may start at 'slot' one day: not if it is decoded as
@@ -488,9 +494,10 @@ static bool translatable(int op);
 static bool
 chainable(const struct cstate *c, int slot)
 {
-	const struct dinsn *d = &c->p->slot[slot];
+	struct dinsn *d = &c->p->slot[slot];
 
-	return d->op == DC_INDEX(DOP_DECODE, 1) || translatable(d->op >> 1);
+	return d->op == DC_INDEX(DOP_DECODE, 1) ||
+	    slot_kind(c->h, c->pidx, d) != K_STOP;
 }
 
 /*
@@ -557,12 +564,61 @@ emit_stubs(struct cstate *c)
 		case STUB_XFER:
 			emit_xfer(c, s->slot, s->retired, &s->wb);
 			break;
+		case STUB_EXEC:
+			/* eax: what hart_exec() returned; nothing is cached. */
+			x_store(&c->b, 4, RAX, RBP, CTX_EXEC);
+			emit_return(c, JX_EXEC, 0, s->retired);
+			break;
 		default:	/* STUB_PC: slot holds the byte offset */
 			emit_wb(c, &s->wb);
 			emit_pc_exit(c, s->slot, s->retired);
 			break;
 		}
 	}
+}
+
+/*
+ * Instructions a block runs by calling hart_exec() in place, as QEMU
+ * calls its helpers: F and D (the interpreter's exact FP code), AMOs,
+ * LR/SC and FENCE.  None of them changes the privilege, the TLB set or
+ * the decoded cache; any of them may trap or (a watchpoint) exit, which
+ * hart_exec() reports and the block leaves on.  FENCE.I is not among
+ * them: after it the page must be checked again (hart_dcache.h).
+ */
+static bool
+exec_in_block(uint32_t raw)
+{
+	uint32_t insn = (raw & 3) == 3 ? raw : rvc_expand(raw);
+
+	switch (insn & 0x7f) {
+	case 0x07: case 0x27:				/* FLW/FLD, FSW/FSD */
+	case 0x43: case 0x47: case 0x4b: case 0x4f:	/* fused multiply-add */
+	case 0x53:					/* OP-FP */
+	case 0x2f:					/* AMO, LR, SC */
+		return insn != 0;
+	case 0x0f:
+		return ((insn >> 12) & 7) == 0;		/* FENCE */
+	default:
+		return false;
+	}
+}
+
+/* h->pc = this instruction's pc; r = hart_exec(h, raw); leave unless X_OK. */
+static void
+emit_exec(struct cstate *c, int64_t off, uint32_t raw, int k)
+{
+	struct xbuf *b = &c->b;
+
+	rc_drop(c);	/* it reads and writes x[] */
+	x_load(b, X64, RDI, RBP, CTX_HART);
+	x_load(b, X64, RAX, RBP, CTX_PAGE_VA);
+	x_lea(b, RAX, RAX, (int32_t)off);
+	x_store(b, 8, RAX, RDI, (int32_t)offsetof(struct hart, pc));
+	x_mov_ri64(b, RSI, raw);
+	x_mov_ri64(b, RAX, (uint64_t)(uintptr_t)hart_exec);
+	x_call_r(b, RAX);
+	x_alu_ri(b, X32, ALU_CMP, RAX, X_OK);
+	add_stub(c, x_jcc(b, CC_NE), STUB_EXEC, 0, k);
 }
 
 /*
@@ -718,6 +774,22 @@ translatable(int op)
 	return op >= DOP_LUI && op < DOP_BPT;
 }
 
+/* What a block does with a slot (decoding it first if need be). */
+static int
+slot_kind(struct hart *h, uint64_t pidx, struct dinsn *d)
+{
+	struct dpage *p = h->dc.pages[pidx];
+
+	if (d->op == DC_INDEX(DOP_DECODE, 1))
+		dcache_decode(h, pidx, d);
+	if (translatable(d->op >> 1))
+		return K_OP;
+	if ((d->op >> 1) == DOP_GENERIC &&
+	    exec_in_block(dcache_raw(h, pidx, (unsigned)(d - p->slot) * 2)))
+		return K_EXEC;
+	return K_STOP;
+}
+
 /* Guest registers an operation reads and writes (bit masks), or false for a helper call. */
 static bool
 regs_of(const struct dinsn *d, int op, uint64_t *rd, uint64_t *wr)
@@ -768,15 +840,13 @@ pin(struct cstate *c, struct hart *h, uint64_t pidx, int entry)
 
 	for (int k = 0; k < JIT_MAX_INSNS; k++) {
 		struct dinsn *d = &p->slot[slot];
-		int op;
+		int op, kind = slot_kind(h, pidx, d);
 
-		if (d->op == DC_INDEX(DOP_DECODE, 1))
-			dcache_decode(h, pidx, d);
 		op = d->op >> 1;
-		if (!translatable(op))
+		if (kind == K_STOP)
 			break;
-		if (!regs_of(d, op, &rd, &wr))
-			return;
+		if (kind == K_EXEC || !regs_of(d, op, &rd, &wr))
+			return;		/* a call: not pinned */
 		if (op == DOP_JAL || op == DOP_JFAR || op == DOP_JALR)
 			break;
 		slot += (d->op & 1) + 1;
@@ -809,19 +879,17 @@ jit_compile(struct hart *h, uint64_t pidx, int entry)
 	int slot = entry, k = 0;
 	uint32_t off;
 
-	{
-		struct dinsn *d = &p->slot[slot];
-
-		if (d->op == DC_INDEX(DOP_DECODE, 1))
-			dcache_decode(h, pidx, d);
-		if (!translatable(d->op >> 1))
-			return 0;
-	}
-	if (j->size - j->used < JIT_BLOCK_ROOM)
+	if (slot_kind(h, pidx, &p->slot[slot]) == K_STOP)
+		return 0;
+	if (j->size - j->used < JIT_BLOCK_ROOM) {
 		jit_flush(h);
+		j->st.flushes++;
+	}
 	c->j = j;
 	c->jp = jit_page_get(j, p);
 	c->p = p;
+	c->h = h;
+	c->pidx = pidx;
 	if (c->jp == NULL)
 		return 0;
 	c->entry = entry;
@@ -834,20 +902,21 @@ jit_compile(struct hart *h, uint64_t pidx, int entry)
 
 	for (;;) {
 		struct dinsn *d = &p->slot[slot];
-		int op, len;
+		int op, len, kind = slot_kind(h, pidx, d);
 
-		if (d->op == DC_INDEX(DOP_DECODE, 1))
-			dcache_decode(h, pidx, d);
 		op = d->op >> 1;
 		len = (d->op & 1) + 1;
-		if (!translatable(op) || k == JIT_MAX_INSNS) {
+		if (kind == K_STOP || k == JIT_MAX_INSNS) {
 			/* Fall through to the slot (the page end: slot 2048). */
 			struct wb w = rc_dirty(&c->rc);
 
 			emit_xfer(c, slot, k, &w);
 			break;
 		}
-		if (!emit_insn(c, d, op, len, slot, k))
+		if (kind == K_EXEC)
+			emit_exec(c, (int64_t)slot * 2,
+			    dcache_raw(h, pidx, (unsigned)slot * 2), k);
+		else if (!emit_insn(c, d, op, len, slot, k))
 			break;
 		k++;
 		slot += len;

@@ -29,12 +29,16 @@ struct jit_ctx {
 	uint64_t	page_va;	/* 16 */
 	uint64_t	budget;		/* 24 */
 	uint64_t	pc;		/* 32: out, for JX_PC */
+	struct hart	*h;		/* 40 */
+	int32_t		exec;		/* 48: out, for JX_EXEC */
 };
 #define CTX_X		0
 #define CTX_TLB		8
 #define CTX_PAGE_VA	16
 #define CTX_BUDGET	24
 #define CTX_PC		32
+#define CTX_HART	40
+#define CTX_EXEC	48
 
 /*
  * Result of a call: retired instructions in the low 32 bits, a slot in
@@ -44,6 +48,7 @@ enum {
 	JX_SLOT = 0,	/* go on at slot (2048: the next page) */
 	JX_PC,		/* go on at ctx.pc */
 	JX_GENERIC,	/* run the instruction at slot through hart_exec() */
+	JX_EXEC,	/* hart_exec() ran one and said ctx.exec (not X_OK) */
 };
 #define JR(kind, slot)	((uint64_t)(kind) << 48 | (uint64_t)(slot) << 32)
 #define JR_RETIRED(r)	((uint32_t)(r))

@@ -21,7 +21,7 @@ int
 jit_run(struct hart *h, const struct hart_run_ctl *ctl)
 {
 	struct jit *j = h->jit;
-	struct jit_ctx cx = { .x = h->x };
+	struct jit_ctx cx = { .x = h->x, .h = h };
 	uint64_t pc = h->pc, ic = h->instret;
 	uint64_t limit = ic + JIT_KICK_BUDGET;
 	int r;
@@ -96,6 +96,10 @@ jit_run(struct hart *h, const struct hart_run_ctl *ctl)
 			case JX_PC:
 				pc = cx.pc;
 				break;
+			case JX_EXEC:
+				/* It trapped, exited or jumped: as generic_done. */
+				r = cx.exec;
+				goto done;
 			default:	/* JX_GENERIC */
 				pc = page_va + (uint64_t)slot * 2;
 				h->pc = pc;
