@@ -178,6 +178,8 @@ clean:
 # fuzz" re-runs make with BUILD=build/fuzz so that every vmm, vmmapi and
 # rhyve object is compiled with the fuzzer's coverage instrumentation,
 # then links each harness against them (without rhyve/main.c).
+# fuzz_jit_diff shares its program generator with the unit test
+# vmm_jit_diff (tests/unit/rv_gen.h).
 FUZZ_BUILD	:= build/fuzz
 FUZZ_CC		?= clang
 FUZZ_SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=undefined \
@@ -196,7 +198,7 @@ fuzz:
 fuzz-bins: $(FUZZ_BINS)
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) \
-	    $(RHYVE_OBJS) $(API_OBJS) $(BUILD)/vmm.o
+	    tests/unit/rv_gen.h $(RHYVE_OBJS) $(API_OBJS) $(BUILD)/vmm.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $(filter %.c %.o,$^) \
 	    $(LDFLAGS) -fsanitize=fuzzer $(LIBS)

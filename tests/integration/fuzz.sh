@@ -2,7 +2,8 @@
 # fuzz.sh - the libFuzzer harnesses of tests/fuzz (RSP framing and the
 # debug server's dispatcher, breakpoint-condition bytecode, image
 # loading, the command line, virtio-blk,
-# virtio-rng and virtio-net rings, the hart engine), built with clang,
+# virtio-rng and virtio-net rings, the hart engine, and the JIT against
+# the interpreter), built with clang,
 # ASan and UBSan by "make fuzz" into build/fuzz.  Each fuzzer first replays its regression inputs
 # (tests/fuzz/regress/NAME: every crash ever found), then fuzzes for
 # FUZZ_TIME seconds (default 10) from the committed seeds

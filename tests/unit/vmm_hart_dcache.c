@@ -8,7 +8,8 @@
  * Each test writes a few hand-encoded RV64 instructions into guest RAM,
  * runs a vCPU with VM_CAP_BPT_EXIT until its ebreak, and looks at a0.
  * Whatever ran first has been decoded, so a stale cache would give the
- * old result.  Encodings: unprivileged ISA 20191213, chapter 24.
+ * old result.  Encodings: unprivileged ISA 20191213, chapter 24.  Every
+ * test runs on both engines (vmm_engines.h).
  */
 #include <stdint.h>
 #include <string.h>
@@ -19,6 +20,9 @@
 #include "vmm/vmm_kern.h"
 
 #include "rv_encode.h"
+#include "vmm_engines.h"
+
+#define ENGINE_SETUP	engine_no_setup
 
 #define RAM	UINT64_C(0x80000000)
 
@@ -27,9 +31,7 @@ static struct vm *vm;
 static void
 setup_vm(int ncpus)
 {
-	struct vm_config cfg = { .ncpus = ncpus, .ram_size = 1 << 20 };
-
-	cr_assert_eq(vm_create(&cfg, &vm), 0);
+	vm = engine_create(ncpus, 1 << 20);
 	for (int i = 0; i < ncpus; i++) {
 		cr_assert_eq(vm_activate_cpu(vm, i), 0);
 		cr_assert_eq(vm_set_capability(vm, i, VM_CAP_BPT_EXIT, 1), 0);
@@ -78,7 +80,7 @@ static const uint32_t p_code[] = { LI(A0, 1), RET };
 TestSuite(vmm_hart_dcache, .init = NULL, .fini = teardown_vm);
 
 /* A debugger (or loader) write followed by vm_invalidate_code. */
-Test(vmm_hart_dcache, debugger_write)
+ENGINE_TEST(vmm_hart_dcache, debugger_write)
 {
 	const uint32_t main_code[] = { enc_jal(RA, P_OFF), EBREAK };
 	const uint32_t two = LI(A0, 2);
@@ -126,18 +128,18 @@ self_modify(bool fence)
 	cr_assert_eq(run_to_ebreak(0, RAM + 0x18), 2);
 }
 
-Test(vmm_hart_dcache, self_modify_fence_i)
+ENGINE_TEST(vmm_hart_dcache, self_modify_fence_i)
 {
 	self_modify(true);
 }
 
-Test(vmm_hart_dcache, self_modify_store_only)
+ENGINE_TEST(vmm_hart_dcache, self_modify_store_only)
 {
 	self_modify(false);
 }
 
 /* A store to the instruction right after it, in a loop on one page. */
-Test(vmm_hart_dcache, modify_next_instruction)
+ENGINE_TEST(vmm_hart_dcache, modify_next_instruction)
 {
 	const uint32_t code[] = {
 		AUIPC(T0),			/* 0x00 */
@@ -162,7 +164,7 @@ Test(vmm_hart_dcache, modify_next_instruction)
  * store entry must go, or the next store into the code would take the
  * TLB fast path and leave the decoded copy stale.
  */
-Test(vmm_hart_dcache, store_tlb_evicted_when_page_becomes_code)
+ENGINE_TEST(vmm_hart_dcache, store_tlb_evicted_when_page_becomes_code)
 {
 	const uint32_t code[] = {
 		AUIPC(T0),			/* 0x00: t0 = RAM */
@@ -189,7 +191,7 @@ Test(vmm_hart_dcache, store_tlb_evicted_when_page_becomes_code)
  * fence.i (ISA) or a remote FENCE.I from the vmm (SBI rfence) must make
  * the new code visible.
  */
-Test(vmm_hart_dcache, other_hart_store_then_fence_i)
+ENGINE_TEST(vmm_hart_dcache, other_hart_store_then_fence_i)
 {
 	const uint32_t caller[] = {
 		FENCE_I,			/* 0x00 */
@@ -214,7 +216,7 @@ Test(vmm_hart_dcache, other_hart_store_then_fence_i)
 	cr_assert_eq(run_to_ebreak(0, RAM), 2);		/* fence.i, P */
 }
 
-Test(vmm_hart_dcache, other_hart_store_then_remote_fence)
+ENGINE_TEST(vmm_hart_dcache, other_hart_store_then_remote_fence)
 {
 	const uint32_t caller[] = {
 		NOP,
@@ -244,7 +246,7 @@ Test(vmm_hart_dcache, other_hart_store_then_remote_fence)
  * A 32-bit instruction straddling a page end, rewritten: it is fetched
  * from memory each time, and the pages on both sides stay coherent.
  */
-Test(vmm_hart_dcache, page_straddler)
+ENGINE_TEST(vmm_hart_dcache, page_straddler)
 {
 	uint8_t *p;
 	uint32_t li1 = LI(A0, 1), li9 = LI(A0, 9), ebreak = EBREAK;
@@ -267,7 +269,7 @@ Test(vmm_hart_dcache, page_straddler)
  * loop while any breakpoint is set), and removing it lets the decoded
  * code run on.
  */
-Test(vmm_hart_dcache, breakpoint_on_decoded_code)
+ENGINE_TEST(vmm_hart_dcache, breakpoint_on_decoded_code)
 {
 	const uint32_t code[] = {
 		LI(A0, 1),			/* 0x00 */
@@ -304,7 +306,7 @@ Test(vmm_hart_dcache, breakpoint_on_decoded_code)
  * base) is rewritten: the pair must not run with the old second half,
  * although only the second instruction's bytes changed.
  */
-Test(vmm_hart_dcache, rewrite_second_of_fused_pair)
+ENGINE_TEST(vmm_hart_dcache, rewrite_second_of_fused_pair)
 {
 	const uint32_t code[] = {
 		AUIPC(S0),			/* 0x00: s0 = RAM */
@@ -335,7 +337,7 @@ Test(vmm_hart_dcache, rewrite_second_of_fused_pair)
 }
 
 /* A store to the upper half of a decoded 32-bit instruction. */
-Test(vmm_hart_dcache, rewrite_upper_half)
+ENGINE_TEST(vmm_hart_dcache, rewrite_upper_half)
 {
 	const uint32_t code[] = {
 		AUIPC(T0),			/* 0x00 */
@@ -357,7 +359,7 @@ Test(vmm_hart_dcache, rewrite_upper_half)
  * Data stores next to code on the same page (not overlapping it) keep
  * the code intact, and a store that does overlap is still seen.
  */
-Test(vmm_hart_dcache, data_next_to_code)
+ENGINE_TEST(vmm_hart_dcache, data_next_to_code)
 {
 	const uint32_t code[] = {
 		AUIPC(T0),			/* 0x00 */

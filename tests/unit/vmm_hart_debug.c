@@ -21,7 +21,8 @@
  * grow by exactly one per resume from a debug stop, and stay 0 otherwise.
  *
  * The guest code is hand-encoded RV64 (rv_encode.h); VM_CAP_BPT_EXIT
- * makes the guest's own ebreak end a run (u.bpt.guest set).
+ * makes the guest's own ebreak end a run (u.bpt.guest set).  Every test
+ * runs on both engines, the interpreter and the JIT (vmm_engines.h).
  */
 #include <stdint.h>
 #include <string.h>
@@ -32,6 +33,7 @@
 #include "vmm/vmm_kern.h"
 
 #include "rv_encode.h"
+#include "vmm_engines.h"
 
 #define RAM		UINT64_C(0x80000000)
 #define DATA		(RAM + 0x3000)	/* a data page of its own */
@@ -43,9 +45,7 @@ static struct vm *vm;
 static void
 setup(void)
 {
-	struct vm_config cfg = { .ncpus = 1, .ram_size = 1 << 20 };
-
-	cr_assert_eq(vm_create(&cfg, &vm), 0);
+	vm = engine_create(1, 1 << 20);
 	cr_assert_eq(vm_activate_cpu(vm, 0), 0);
 	cr_assert_eq(vm_set_capability(vm, 0, VM_CAP_BPT_EXIT, 1), 0);
 	cr_assert_eq(vm_hart_start(vm, 0, RAM, 0, 0, PRV_M), 0);
@@ -58,7 +58,9 @@ teardown(void)
 	vm = NULL;
 }
 
-TestSuite(vmm_hart_debug, .init = setup, .fini = teardown, .timeout = 30);
+/* Each test twice, on the interpreter and on the JIT (vmm_engines.h). */
+#define ENGINE_SETUP	setup
+TestSuite(vmm_hart_debug, .fini = teardown, .timeout = 30);
 
 /* Copy bytes into guest RAM from the host (no invalidation needed: fresh). */
 static void
@@ -194,7 +196,7 @@ static const uint32_t loop[] = {
 	BNE(T0, X0, -8), EBREAK,
 };
 
-Test(vmm_hart_debug, breakpoint_in_a_hot_loop_stops_every_pass)
+ENGINE_TEST(vmm_hart_debug, breakpoint_in_a_hot_loop_stops_every_pass)
 {
 	poke(RAM, loop, sizeof(loop));
 	expect_ebreak(RAM + 0x14);	/* decoded, no breakpoint */
@@ -218,7 +220,7 @@ Test(vmm_hart_debug, breakpoint_in_a_hot_loop_stops_every_pass)
 }
 
 /* Several breakpoints on one decoded page: each stops in turn. */
-Test(vmm_hart_debug, several_breakpoints_on_one_page)
+ENGINE_TEST(vmm_hart_debug, several_breakpoints_on_one_page)
 {
 	const uint64_t bps[] = { RAM + 0x0c, RAM + 0x10, RAM + 0x14 };
 
@@ -246,7 +248,7 @@ Test(vmm_hart_debug, several_breakpoints_on_one_page)
  * loop stops every pass, the others cost nothing, and removing it with
  * more breakpoints left than a page has slots still unmarks it.
  */
-Test(vmm_hart_debug, thousands_of_breakpoints)
+ENGINE_TEST(vmm_hart_debug, thousands_of_breakpoints)
 {
 	poke(RAM, loop, sizeof(loop));
 	for (uint64_t i = 0; i < 3000; i++)
@@ -263,7 +265,7 @@ Test(vmm_hart_debug, thousands_of_breakpoints)
 }
 
 /* Breakpoints elsewhere (another page, or this page but not executed). */
-Test(vmm_hart_debug, breakpoints_not_hit_cost_no_checked_instruction)
+ENGINE_TEST(vmm_hart_debug, breakpoints_not_hit_cost_no_checked_instruction)
 {
 	poke(RAM, loop, sizeof(loop));
 	cr_assert_eq(vm_set_breakpoint(vm, RAM + 0x5000, true), 0);
@@ -282,7 +284,7 @@ Test(vmm_hart_debug, breakpoints_not_hit_cost_no_checked_instruction)
  *	0x08 ld a0, 0(t0)	<- breakpoint
  *	0x0c ebreak
  */
-Test(vmm_hart_debug, breakpoint_on_the_second_half_of_a_fused_pair)
+ENGINE_TEST(vmm_hart_debug, breakpoint_on_the_second_half_of_a_fused_pair)
 {
 	const uint32_t code[] = { AUIPC(T0), ADDI(T0, T0, 0x80), LD(A0, T0, 0), EBREAK };
 	const uint64_t val = 0x1234;
@@ -302,7 +304,7 @@ Test(vmm_hart_debug, breakpoint_on_the_second_half_of_a_fused_pair)
 }
 
 /* c.nop; c.addi a0, 1 <- breakpoint at +2; ebreak. */
-Test(vmm_hart_debug, breakpoint_on_a_compressed_instruction)
+ENGINE_TEST(vmm_hart_debug, breakpoint_on_a_compressed_instruction)
 {
 	const uint32_t code[] = { C_NOP | C_ADDI(A0, 1) << 16, EBREAK };
 
@@ -319,7 +321,7 @@ Test(vmm_hart_debug, breakpoint_on_a_compressed_instruction)
 }
 
 /* A 32-bit instruction whose halves sit on two pages. */
-Test(vmm_hart_debug, breakpoint_on_an_instruction_straddling_pages)
+ENGINE_TEST(vmm_hart_debug, breakpoint_on_an_instruction_straddling_pages)
 {
 	const uint64_t at = RAM + 0x1ffe;
 	const uint32_t jump = enc_jal(X0, 0x1ffe), li = LI(A0, 7), brk = EBREAK;
@@ -380,12 +382,12 @@ rewrite_under_breakpoint(bool fence)
 	cr_assert_eq(checked(), 2);
 }
 
-Test(vmm_hart_debug, breakpoint_on_code_rewritten_with_fence_i)
+ENGINE_TEST(vmm_hart_debug, breakpoint_on_code_rewritten_with_fence_i)
 {
 	rewrite_under_breakpoint(true);
 }
 
-Test(vmm_hart_debug, breakpoint_on_code_rewritten_without_fence_i)
+ENGINE_TEST(vmm_hart_debug, breakpoint_on_code_rewritten_without_fence_i)
 {
 	rewrite_under_breakpoint(false);
 }
@@ -396,7 +398,7 @@ Test(vmm_hart_debug, breakpoint_on_code_rewritten_without_fence_i)
  * address, so one set on the 0xC000_0000 alias stops there only, even
  * once its slot in the shared decoded page has been marked.
  */
-Test(vmm_hart_debug, breakpoint_on_one_alias_never_stops_another)
+ENGINE_TEST(vmm_hart_debug, breakpoint_on_one_alias_never_stops_another)
 {
 	const uint64_t alias = UINT64_C(0xC0000000);
 	const uint32_t code[] = { LI(A0, 0x11), EBREAK };
@@ -423,7 +425,7 @@ Test(vmm_hart_debug, breakpoint_on_one_alias_never_stops_another)
  * A breakpoint on an instruction that cannot be fetched stops before the
  * fetch fault, as it does in the checked loop: jalr to an unmapped page.
  */
-Test(vmm_hart_debug, breakpoint_before_a_fetch_fault)
+ENGINE_TEST(vmm_hart_debug, breakpoint_before_a_fetch_fault)
 {
 	const uint64_t nowhere = UINT64_C(0x40000000);	/* not mapped */
 	const uint32_t code[] = { JALR(RA, T0, 0), EBREAK };
@@ -464,7 +466,7 @@ run_fill(void)
 	set_reg(VM_REG_X(T2), DATA);
 }
 
-Test(vmm_hart_debug, write_watchpoint_on_a_page_already_in_the_tlb)
+ENGINE_TEST(vmm_hart_debug, write_watchpoint_on_a_page_already_in_the_tlb)
 {
 	static const uint64_t zero[16];
 
@@ -488,7 +490,7 @@ Test(vmm_hart_debug, write_watchpoint_on_a_page_already_in_the_tlb)
 }
 
 /* Any length, any overlap: a 1-byte watchpoint inside one 8-byte store. */
-Test(vmm_hart_debug, watchpoint_of_one_byte_inside_a_wider_store)
+ENGINE_TEST(vmm_hart_debug, watchpoint_of_one_byte_inside_a_wider_store)
 {
 	poke(RAM, fill, sizeof(fill));
 	cr_assert_eq(vm_set_watchpoint(vm, DATA + 9 * 8 + 7, 1, VM_WATCH_ACCESS, true), 0);
@@ -498,7 +500,7 @@ Test(vmm_hart_debug, watchpoint_of_one_byte_inside_a_wider_store)
 }
 
 /* A watchpoint on another page: the loop runs without a checked insn. */
-Test(vmm_hart_debug, watchpoint_elsewhere_costs_no_checked_instruction)
+ENGINE_TEST(vmm_hart_debug, watchpoint_elsewhere_costs_no_checked_instruction)
 {
 	poke(RAM, fill, sizeof(fill));
 	cr_assert_eq(vm_set_watchpoint(vm, DATA + 0x1000, 8, VM_WATCH_ACCESS, true), 0);
@@ -515,7 +517,7 @@ Test(vmm_hart_debug, watchpoint_elsewhere_costs_no_checked_instruction)
  *	0x08 ebreak
  * A read watchpoint stops loads only, a write watchpoint stores only.
  */
-Test(vmm_hart_debug, watchpoints_stop_their_kind_of_access_only)
+ENGINE_TEST(vmm_hart_debug, watchpoints_stop_their_kind_of_access_only)
 {
 	const uint32_t code[] = { LD(A0, T2, 0), SD(A0, T2, 8), EBREAK };
 	static const struct {
@@ -544,7 +546,7 @@ Test(vmm_hart_debug, watchpoints_stop_their_kind_of_access_only)
 }
 
 /* The load of a fused pair (addi t0 feeding ld) on a watched word. */
-Test(vmm_hart_debug, read_watchpoint_on_a_fused_load)
+ENGINE_TEST(vmm_hart_debug, read_watchpoint_on_a_fused_load)
 {
 	const uint32_t code[] = { AUIPC(T0), ADDI(T0, T0, 0x80), LD(A0, T0, 0), EBREAK };
 	const uint64_t val = 0x5678;

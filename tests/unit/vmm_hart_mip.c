@@ -4,6 +4,7 @@
  * CSRRS/CSRRC modify the software bits alone (priv 1.12, 3.1.9).  Getting
  * this wrong latched the PLIC's SEIP line whenever OpenSBI set mip.SSIP
  * for an IPI, and Linux SMP hung (conc_plic.c tests the same under load).
+ * Every test runs on both engines (vmm_engines.h).
  */
 #include <stdint.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "vmm/vmm_kern.h"
 
 #include "rv_encode.h"
+#include "vmm_engines.h"
 
 #define RAM		UINT64_C(0x80000000)
 #define CSR_MIP		0x344
@@ -27,9 +29,7 @@ static struct vm *vm;
 static void
 setup(void)
 {
-	struct vm_config cfg = { .ncpus = 1, .ram_size = 1 << 20 };
-
-	cr_assert_eq(vm_create(&cfg, &vm), 0);
+	vm = engine_create(1, 1 << 20);
 	cr_assert_eq(vm_activate_cpu(vm, 0), 0);
 	cr_assert_eq(vm_set_capability(vm, 0, VM_CAP_BPT_EXIT, 1), 0);
 	cr_assert_eq(vm_hart_start(vm, 0, RAM, 0, 0, PRV_M), 0);
@@ -64,9 +64,11 @@ run(const uint32_t *code, size_t n)
 
 static const uint32_t read_mip[] = { CSRR(A0, CSR_MIP), EBREAK };
 
-TestSuite(vmm_hart_mip, .init = setup, .fini = teardown);
+/* Each test twice, on the interpreter and on the JIT (vmm_engines.h). */
+#define ENGINE_SETUP	setup
+TestSuite(vmm_hart_mip, .fini = teardown);
 
-Test(vmm_hart_mip, read_ors_the_line)
+ENGINE_TEST(vmm_hart_mip, read_ors_the_line)
 {
 	vmm_set_mip_ext(vm, 0, MIP_SEIP, true);
 	cr_assert(run(read_mip, 2) & MIP_SEIP);
@@ -77,7 +79,7 @@ Test(vmm_hart_mip, read_ors_the_line)
 }
 
 /* OpenSBI's IPI path: csr_set(mip, SSIP) while a disk interrupt pends. */
-Test(vmm_hart_mip, set_does_not_latch_the_line)
+ENGINE_TEST(vmm_hart_mip, set_does_not_latch_the_line)
 {
 	const uint32_t set_ssip[] = { CSRRSI(X0, CSR_MIP, 2), EBREAK };
 
@@ -88,7 +90,7 @@ Test(vmm_hart_mip, set_does_not_latch_the_line)
 	    "SEIP stays pending after the line fell");
 }
 
-Test(vmm_hart_mip, clear_does_not_latch_the_line)
+ENGINE_TEST(vmm_hart_mip, clear_does_not_latch_the_line)
 {
 	const uint32_t set_ssip[] = { CSRRSI(X0, CSR_MIP, 2), EBREAK };
 	const uint32_t clear_ssip[] = { CSRRCI(X0, CSR_MIP, 2), EBREAK };
@@ -101,7 +103,7 @@ Test(vmm_hart_mip, clear_does_not_latch_the_line)
 }
 
 /* The software-writable SEIP bit itself still works, beside the line. */
-Test(vmm_hart_mip, software_seip)
+ENGINE_TEST(vmm_hart_mip, software_seip)
 {
 	const uint32_t set_seip[] = {
 		ADDI(T0, X0, 0x200), CSRRS(X0, CSR_MIP, T0), EBREAK

@@ -9,6 +9,9 @@
  * Included by exactly one .c per test binary (the Makefile links one
  * test source with the vmm objects), hence the static functions.
  *
+ * run_guest() runs the guest on the engine it is given (enum vm_engine:
+ * the tests run every guest on the interpreter and on the JIT).
+ *
  * Results: run_guest() returns 0 when the guest wrote 0x5555 to
  * sifive_test, its failure code for 0x3333 | code << 16, a riscv-tests
  * style tohost value (code = value >> 1) if a 'tohost' symbol exists and
@@ -174,14 +177,17 @@ out:
 
 /*
  * Boot 'path' on 'ncpus' harts (all start at the entry in M-mode, like
- * QEMU -bios none) and wait up to 'timeout_s' for a result.  The UART
- * output is left in *out (caller frees) if out is not NULL.
+ * QEMU -bios none) run by 'engine' (enum vm_engine) and wait up to
+ * 'timeout_s' for a result.  The UART output is left in *out (caller
+ * frees) if out is not NULL.  -2 if the host has no such engine.
  */
 static int
-run_guest(const char *path, int ncpus, int timeout_s, char **out)
+run_guest(const char *path, int ncpus, int engine, int timeout_s, char **out)
 {
 	struct run_machine *m = calloc(1, sizeof(*m));
-	struct vm_config cfg = { .ncpus = ncpus, .ram_size = 128 << 20 };
+	struct vm_config cfg = { .ncpus = ncpus, .ram_size = 128 << 20,
+	    .engine = engine };
+	int e;
 	pthread_t th[VM_MAXCPU];
 	struct run_vcpu rv[VM_MAXCPU];
 	struct timespec t0, t;
@@ -192,9 +198,9 @@ run_guest(const char *path, int ncpus, int timeout_s, char **out)
 	atomic_store(&m->result, -1);
 	pthread_mutex_init(&m->out_mtx, NULL);
 	m->ncpus = ncpus;
-	if (vm_create(&cfg, &m->vm) != 0) {
+	if ((e = vm_create(&cfg, &m->vm)) != 0) {
 		free(m);
-		return -1;
+		return e == ENOTSUP ? -2 : -1;
 	}
 	if (run_load_elf(m, path) != 0) {
 		fprintf(stderr, "%s: cannot load\n", path);
