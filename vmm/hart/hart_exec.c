@@ -241,6 +241,9 @@ exec_amo(struct hart *h, uint32_t insn, int len)
 			}
 		}
 		h->res_valid = false;
+		/* After the write: the decoded copy must take the new bytes. */
+		if (ok)
+			dcache_code_written(h, pa, (uint64_t)size);
 		h->x[rd] = ok ? 0 : 1;
 		h->pc += (uint64_t)len;
 		return X_OK;
@@ -302,6 +305,7 @@ exec_amo(struct hart *h, uint32_t insn, int len)
 		}
 		old = o;
 	}
+	dcache_code_written(h, pa, (uint64_t)size);
 	h->x[rd] = old;
 	h->pc += (uint64_t)len;
 	return X_OK;

@@ -433,6 +433,7 @@ hart_fetch(struct hart *h, uint64_t va, uint32_t *insn)
 /*
  * Host pointer for an AMO/LR/SC: naturally aligned, in RAM, writable.
  * (AMOs to MMIO are store/AMO access faults in this implementation.)
+ * The caller calls dcache_code_written() once it has written.
  */
 int
 hart_amo_ptr(struct hart *h, uint64_t va, int size, void **host, uint64_t *pa)
@@ -454,7 +455,6 @@ hart_amo_ptr(struct hart *h, uint64_t va, int size, void **host, uint64_t *pa)
 		h->fault_tval = va;
 		return MEM_EXC(EXC_STORE_ACCESS);
 	}
-	/* Conservative: an SC that fails drops decoded code too. */
-	dcache_code_written(h, *pa, (uint64_t)size);
+	/* The caller writes, then calls dcache_code_written(). */
 	return MEM_OK;
 }

@@ -160,8 +160,12 @@ struct cstate {
 	struct xbuf	b;
 	int		entry;		/* slot the block starts at */
 	uint8_t		*body;		/* rw address of the block's first byte */
-	uint8_t		*loop;		/* pinned: past the loads at entry */
 	struct rcache	rc;
+	/* Pinned blocks: the code of each slot translated (lgen == gen). */
+	uint32_t	gen;
+	uint32_t	lgen[DCACHE_SLOTS];
+	uint8_t		*label[DCACHE_SLOTS];
+	int16_t		kat[DCACHE_SLOTS];	/* its instruction index */
 	struct stub	stubs[JIT_MAX_INSNS * 2 + 2];
 	int		nstubs;
 };
@@ -501,34 +505,64 @@ chainable(const struct cstate *c, int slot)
 }
 
 /*
+ * In a pinned block every instruction starts with the same register
+ * state, so a branch to a slot the block itself translated is a jump to
+ * that slot's code, forward (an if) or backward (a loop).  r15 is made
+ * to count as if the block had run straight from its entry to the
+ * target: r15 + k (the target's index) stays the number retired.  A
+ * backward jump checks the budget and leaves, writing back, when it is
+ * spent.
+ */
+static void
+emit_inner_jump(struct cstate *c, int slot, int retired, const struct wb *w)
+{
+	struct xbuf *b = &c->b;
+	int kt = c->kat[slot];
+	uint8_t *slow;
+
+	if (retired != kt)
+		x_alu_ri(b, X64, ALU_ADD, R15, retired - kt);
+	if (kt >= retired) {
+		x_patch(x_jmp(b), c->label[slot]);	/* forward: no loop */
+		return;
+	}
+	x_lea(b, RAX, R15, kt);
+	x_alu_rm(b, X64, ALU_CMP, RAX, RBP, CTX_BUDGET);
+	slow = x_jcc(b, CC_AE);
+	x_patch(x_jmp(b), c->label[slot]);
+	x_patch(slow, b->p);
+	emit_wb(c, w);
+	emit_return(c, JX_SLOT, slot, kt);
+}
+
+/*
  * A transfer to 'slot' of this page after 'retired' instructions, the
  * registers in 'w' to be written back: r15 += retired; return if the
  * budget is spent; else on to the slot's block (its jump patched now if
- * it exists, later if not), or round a pinned block's loop.
+ * it exists, later if not), or within a pinned block (emit_inner_jump).
  */
 static void
 emit_xfer(struct cstate *c, int slot, int retired, const struct wb *w)
 {
 	struct xbuf *b = &c->b;
-	bool loop = slot == c->entry && c->rc.pinned;
 	uint8_t *slow, *chain;
 
-	if (!loop)
-		emit_wb(c, w);
+	if (c->rc.pinned && slot < DCACHE_SLOTS - 1 &&
+	    c->lgen[slot] == c->gen) {
+		emit_inner_jump(c, slot, retired, w);
+		return;
+	}
+	emit_wb(c, w);
 	x_alu_ri(b, X64, ALU_ADD, R15, retired);
 	x_alu_rm(b, X64, ALU_CMP, R15, RBP, CTX_BUDGET);
 	slow = x_jcc(b, CC_AE);
 	chain = x_jmp(b);
 	x_patch(slow, b->p);
 	x_patch(chain, b->p);
-	if (loop)
-		emit_wb(c, w);
 	emit_return(c, JX_SLOT, slot, 0);
 	if (chain == NULL || b->full)
 		return;
-	if (loop) {
-		x_patch(chain, c->loop);
-	} else if (slot == c->entry) {
+	if (slot == c->entry) {
 		x_patch(chain, c->body);
 	} else if (slot < DCACHE_SLOTS - 1 && c->jp->head[slot] != 0) {
 		x_patch(chain, c->j->rw + c->jp->head[slot]);
@@ -565,8 +599,7 @@ emit_stubs(struct cstate *c)
 			emit_xfer(c, s->slot, s->retired, &s->wb);
 			break;
 		case STUB_EXEC:
-			/* eax: what hart_exec() returned; nothing is cached. */
-			x_store(&c->b, 4, RAX, RBP, CTX_EXEC);
+			/* ctx.exec is set; nothing is cached. */
 			emit_return(c, JX_EXEC, 0, s->retired);
 			break;
 		default:	/* STUB_PC: slot holds the byte offset */
@@ -603,21 +636,40 @@ exec_in_block(uint32_t raw)
 	}
 }
 
-/* h->pc = this instruction's pc; r = hart_exec(h, raw); leave unless X_OK. */
+/*
+ * Run one instruction through hart_exec() from inside a block.  Returns
+ * 0 to go on with the block, else 1 with ctx.exec set: it did not simply
+ * retire (a trap, an exit), or it wrote code (an FP store or AMO into a
+ * page with blocks, maybe this one: the block may be stale now).
+ */
+static int
+exec_helper(struct jit_ctx *cx, uint64_t off, uint32_t raw)
+{
+	struct hart *h = cx->h;
+	uint64_t drops = h->jit->st.page_drops;
+	int r;
+
+	h->pc = cx->page_va + off;
+	r = hart_exec(h, raw);
+	if (r == X_OK && h->jit->st.page_drops == drops)
+		return 0;
+	cx->exec = r;
+	return 1;
+}
+
+/* exec_helper(ctx, off, raw); leave if it says so. */
 static void
 emit_exec(struct cstate *c, int64_t off, uint32_t raw, int k)
 {
 	struct xbuf *b = &c->b;
 
 	rc_drop(c);	/* it reads and writes x[] */
-	x_load(b, X64, RDI, RBP, CTX_HART);
-	x_load(b, X64, RAX, RBP, CTX_PAGE_VA);
-	x_lea(b, RAX, RAX, (int32_t)off);
-	x_store(b, 8, RAX, RDI, (int32_t)offsetof(struct hart, pc));
-	x_mov_ri64(b, RSI, raw);
-	x_mov_ri64(b, RAX, (uint64_t)(uintptr_t)hart_exec);
+	x_mov_rr(b, X64, RDI, RBP);
+	x_mov_ri64(b, RSI, (uint64_t)off);
+	x_mov_ri64(b, RDX, raw);
+	x_mov_ri64(b, RAX, (uint64_t)(uintptr_t)exec_helper);
 	x_call_r(b, RAX);
-	x_alu_ri(b, X32, ALU_CMP, RAX, X_OK);
+	x_alu_rr(b, X32, ALU_OR, RAX, RAX);
 	add_stub(c, x_jcc(b, CC_NE), STUB_EXEC, 0, k);
 }
 
@@ -898,7 +950,7 @@ jit_compile(struct hart *h, uint64_t pidx, int entry)
 	c->b = (struct xbuf){ .p = j->rw + j->used, .end = j->rw + j->size };
 	c->body = c->b.p;
 	pin(c, h, pidx, entry);
-	c->loop = c->b.p;
+	c->gen++;
 
 	for (;;) {
 		struct dinsn *d = &p->slot[slot];
@@ -912,6 +964,11 @@ jit_compile(struct hart *h, uint64_t pidx, int entry)
 
 			emit_xfer(c, slot, k, &w);
 			break;
+		}
+		if (c->rc.pinned) {
+			c->lgen[slot] = c->gen;
+			c->label[slot] = c->b.p;
+			c->kat[slot] = (int16_t)k;
 		}
 		if (kind == K_EXEC)
 			emit_exec(c, (int64_t)slot * 2,

@@ -48,7 +48,7 @@ enum {
 	JX_SLOT = 0,	/* go on at slot (2048: the next page) */
 	JX_PC,		/* go on at ctx.pc */
 	JX_GENERIC,	/* run the instruction at slot through hart_exec() */
-	JX_EXEC,	/* hart_exec() ran one and said ctx.exec (not X_OK) */
+	JX_EXEC,	/* hart_exec() ran one and said ctx.exec; leave */
 };
 #define JR(kind, slot)	((uint64_t)(kind) << 48 | (uint64_t)(slot) << 32)
 #define JR_RETIRED(r)	((uint32_t)(r))
