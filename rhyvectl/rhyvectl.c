@@ -284,6 +284,7 @@ do_get_vcpus(void)
 /* Names as in vmm.h's exit codes, for "exits_NAME" lines. */
 static const char *const exit_names[] = {
 	"debug", "mtrap", "bpt", "watch", "mmio", "wfi", "suspended", "ecall",
+	"insn_stop",
 };
 
 static void

@@ -74,6 +74,8 @@ struct vcpu {
 	bool		 in_pause;	/* (v) sleeping because it is paused */
 	/* (o, read by others with relaxed loads) VM_GET_STATS counters. */
 	_Atomic uint64_t nexits[VM_EXITCODE_MAX];
+	/* (a) vm_set_insn_stop()'s count, UINT64_MAX none; one-shot. */
+	_Atomic uint64_t insn_stop;
 	_Atomic uint64_t nwfi;		/* (o) sleeps in WFI */
 	/*
 	 * (v) The last exit was a vmm breakpoint / watchpoint at skip_pc:
@@ -315,6 +317,7 @@ vm_create(const struct vm_config *cfg, struct vm **vmp)
 		pthread_mutex_init(&v->mtx, NULL);
 		pthread_cond_init(&v->cv, NULL);
 		atomic_store(&v->mtimecmp, 0);
+		atomic_store(&v->insn_stop, UINT64_MAX);
 		env = (struct hart_env){
 			.vm = vm, .vcpu = v, .hartid = i, .ram = vm->ram,
 			.ram_base = VM_RAM_BASE, .ram_size = vm->ram_size,
@@ -971,6 +974,7 @@ vcpu_run_loop(struct vcpu *v, struct vm_exit *vme)
 			.mask_hwintr = vcpu_cap(v, VM_CAP_MASK_HWINTR),
 			.wfi_exit = vcpu_cap(v, VM_CAP_WFI_EXIT),
 			.sbi_exit = vcpu_cap(v, VM_CAP_SBI_EXIT),
+			.insn_stop = atomic_load(&v->insn_stop),
 		};
 		if (v->skip_bp || v->skip_watch) {
 			uint64_t pc;
@@ -994,6 +998,13 @@ vcpu_run_loop(struct vcpu *v, struct vm_exit *vme)
 		    vme->exitcode == VM_EXITCODE_WATCH) {
 			v->skip_watch = true;
 			v->skip_pc = vme->pc;
+		} else if (r == HART_EXIT &&
+		    vme->exitcode == VM_EXITCODE_INSN_STOP) {
+			/* One-shot, unless userland set another meanwhile. */
+			uint64_t cur = ctl.insn_stop;
+
+			atomic_compare_exchange_strong(&v->insn_stop, &cur,
+			    UINT64_MAX);
 		}
 		atomic_store(&v->state, VCPU_IDLE);
 		pthread_cond_broadcast(&v->cv);		/* a freezer may wait */
@@ -1012,6 +1023,18 @@ vcpu_run_loop(struct vcpu *v, struct vm_exit *vme)
 }
 
 /* ---- capabilities, registers ------------------------------------------------ */
+
+int
+vm_set_insn_stop(struct vm *vm, int vcpuid, uint64_t count)
+{
+	struct vcpu *v = vm_vcpu(vm, vcpuid);
+
+	if (v == NULL)
+		return EINVAL;
+	atomic_store(&v->insn_stop, count);
+	atomic_store(&v->kick, 1);	/* a running vCPU looks again */
+	return 0;
+}
 
 int
 vm_set_capability(struct vm *vm, int vcpuid, int cap, int val)

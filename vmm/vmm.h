@@ -41,6 +41,7 @@ enum vm_exitcode {
 	VM_EXITCODE_WFI,	/* VM_CAP_WFI_EXIT: the hart executed WFI */
 	VM_EXITCODE_SUSPENDED,	/* the VM was suspended (poweroff/reset/halt) */
 	VM_EXITCODE_ECALL,	/* VM_CAP_SBI_EXIT: ecall from S-mode, for a built-in SBI */
+	VM_EXITCODE_INSN_STOP,	/* vm_set_insn_stop(): instret reached the count */
 	VM_EXITCODE_MAX
 };
 

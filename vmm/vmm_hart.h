@@ -79,6 +79,11 @@ struct hart_run_ctl {
 	 */
 	bool	skip_bp_once;
 	bool	skip_watch_once;	/* likewise for the watchpoint just reported */
+	/*
+	 * Return HART_EXIT with VM_EXITCODE_INSN_STOP when instret reaches
+	 * this, exactly (no instruction past it runs); UINT64_MAX: never.
+	 */
+	uint64_t insn_stop;
 };
 
 /*

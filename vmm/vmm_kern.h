@@ -30,6 +30,13 @@ int	vm_default_engine(void);
 const char *vm_engine_name(struct vm *vm);
 
 int	vm_create(const struct vm_config *cfg, struct vm **vmp);
+/*
+ * Exit VM_EXITCODE_INSN_STOP once the vCPU's instret is 'count' (at once
+ * if it is there already), then forget it; UINT64_MAX: no stop.  Both
+ * engines stop exactly there: the fast loops run to a little short of
+ * it and the reference loop steps the rest.
+ */
+int	vm_set_insn_stop(struct vm *vm, int vcpuid, uint64_t count);
 void	vm_destroy(struct vm *vm);
 int	vm_ncpus(struct vm *vm);
 struct vcpu *vm_vcpu(struct vm *vm, int vcpuid);	/* NULL if out of range */

@@ -38,6 +38,7 @@ static const size_t vmmdev_argsize[IOCNUM_MAX] = {
 	[IOCNUM_PAUSE_CPU]	 = sizeof(struct vm_activate_cpu),
 	[IOCNUM_UNPAUSE_CPU]	 = sizeof(struct vm_activate_cpu),
 	[IOCNUM_GET_STATS]	 = sizeof(struct vm_stats),
+	[IOCNUM_SET_INSN_STOP]	 = sizeof(struct vm_insn_stop),
 };
 
 int
@@ -284,6 +285,13 @@ vmmdev_ioctl(struct vm *vm, unsigned long cmd, void *arg)
 		if (!vcpu_ok(vm, st->vcpuid))
 			return EINVAL;
 		return vm_get_stats(vm, st->vcpuid, &st->stats);
+	}
+	case IOCNUM_SET_INSN_STOP: {
+		struct vm_insn_stop *is = arg;
+
+		if (!vcpu_ok(vm, is->vcpuid))
+			return EINVAL;
+		return vm_set_insn_stop(vm, is->vcpuid, is->count);
 	}
 	}
 	return ENOTTY;

@@ -44,6 +44,12 @@ struct vm_stats {
 	struct vcpu_stats	stats;	/* out */
 };
 
+/* VM_SET_INSN_STOP: exit VM_EXITCODE_INSN_STOP at instret 'count'. */
+struct vm_insn_stop {
+	int		vcpuid;
+	uint64_t	count;		/* UINT64_MAX: none */
+};
+
 struct vm_capability {
 	int	cpuid;
 	int	captype;	/* enum vm_cap_type */
@@ -154,6 +160,7 @@ enum {
 	IOCNUM_PAUSE_CPU,
 	IOCNUM_UNPAUSE_CPU,
 	IOCNUM_GET_STATS,
+	IOCNUM_SET_INSN_STOP,
 	IOCNUM_MAX
 };
 
@@ -186,6 +193,7 @@ enum {
 #define VM_PAUSE_CPU		VMIOC(IOCNUM_PAUSE_CPU, struct vm_activate_cpu)
 #define VM_UNPAUSE_CPU		VMIOC(IOCNUM_UNPAUSE_CPU, struct vm_activate_cpu)
 #define VM_GET_STATS		VMIOC(IOCNUM_GET_STATS, struct vm_stats)
+#define VM_SET_INSN_STOP	VMIOC(IOCNUM_SET_INSN_STOP, struct vm_insn_stop)
 
 /*
  * The "device": the only symbols the vmm exports (everything else in the

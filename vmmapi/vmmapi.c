@@ -173,6 +173,14 @@ vm_get_stats(struct vmctx *ctx, int vcpu, struct vcpu_stats *st)
 }
 
 int
+vm_set_insn_stop(struct vmctx *ctx, int vcpu, uint64_t count)
+{
+	struct vm_insn_stop is = { .vcpuid = vcpu, .count = count };
+
+	return vm_ioctl(ctx, VM_SET_INSN_STOP, &is);
+}
+
+int
 vm_suspend(struct vmctx *ctx, int how, int source, uint32_t code)
 {
 	struct vm_suspend s = { .how = how, .source = source, .code = code };

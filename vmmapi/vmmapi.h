@@ -51,6 +51,11 @@ int	vm_unpause_cpu(struct vmctx *ctx, int vcpu);
 int	vm_paused_cpus(struct vmctx *ctx, cpuset_t *cpus);
 int	vm_get_stats(struct vmctx *ctx, int vcpu, struct vcpu_stats *st);
 /*
+ * vm_run() exits VM_EXITCODE_INSN_STOP when the vCPU has retired exactly
+ * 'count' instructions in all (its instret), once; UINT64_MAX: none.
+ */
+int	vm_set_insn_stop(struct vmctx *ctx, int vcpu, uint64_t count);
+/*
  * A suspended VM back to power-on state (guest reset): -1/EBUSY unless
  * it is suspended and no thread is inside vm_run() for it.  Harts are
  * left stopped for vm_hart_start(); RAM, breakpoints, watchpoints and

@@ -369,7 +369,7 @@ static const char *const exit_names[VM_EXITCODE_MAX] = {
 	[VM_EXITCODE_MTRAP] = "mtrap", [VM_EXITCODE_BPT] = "bpt",
 	[VM_EXITCODE_WATCH] = "watch", [VM_EXITCODE_MMIO] = "mmio",
 	[VM_EXITCODE_WFI] = "wfi", [VM_EXITCODE_SUSPENDED] = "suspended",
-	[VM_EXITCODE_ECALL] = "ecall",
+	[VM_EXITCODE_ECALL] = "ecall", [VM_EXITCODE_INSN_STOP] = "insn_stop",
 };
 
 static int

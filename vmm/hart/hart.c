@@ -211,6 +211,55 @@ run_reference(struct hart *h, const struct hart_run_ctl *ctl, bool skip_bp,
 }
 
 static int
+exit_insn_stop(struct hart *h, struct vm_exit *vme)
+{
+	memset(vme, 0, sizeof(*vme));
+	vme->exitcode = VM_EXITCODE_INSN_STOP;
+	vme->pc = h->pc;
+	return HART_EXIT;
+}
+
+/*
+ * The fast loops may pass their limit by a page of straight-line code
+ * (hart.h, jit.h): they stop this far short of an instruction-count stop,
+ * and the reference loop steps the rest.
+ */
+#define INSN_STOP_GAP	4096
+
+/* run() with ctl->insn_stop set: the fast loop, then exact steps. */
+static int
+run_to_insn_stop(struct hart *h, const struct hart_run_ctl *ctl)
+{
+	int r;
+
+	if (h->instret >= ctl->insn_stop)
+		return exit_insn_stop(h, h->vme);
+	if (ctl->insn_stop - h->instret > INSN_STOP_GAP) {
+		h->run_cap = ctl->insn_stop - INSN_STOP_GAP;
+		r = h->jit != NULL ? jit_run(h, ctl) : hart_run_fast(h, ctl);
+		h->run_cap = UINT64_MAX;
+		if (r != HART_KICK || h->instret < ctl->insn_stop - INSN_STOP_GAP)
+			return r;
+	}
+	r = REF_MORE;
+	{
+		uint64_t from = h->instret;
+
+		while (h->instret < ctl->insn_stop) {
+			if (atomic_load_explicit(h->env.kick, memory_order_relaxed)) {
+				r = HART_KICK;
+				break;
+			}
+			r = run_reference(h, ctl, false, false, true);
+			if (r != REF_MORE)
+				break;
+		}
+		h->checked_instret += h->instret - from;
+	}
+	return r == REF_MORE ? exit_insn_stop(h, h->vme) : r;
+}
+
+static int
 rv64_run(struct hart *h, const struct hart_run_ctl *ctl, struct vm_exit *vme)
 {
 	uint64_t entry_pc = h->pc, entry_instret = h->instret;
@@ -220,6 +269,9 @@ rv64_run(struct hart *h, const struct hart_run_ctl *ctl, struct vm_exit *vme)
 	h->ctl = ctl;
 	h->vme = vme;
 	h->pend = PEND_NONE;
+	h->run_cap = UINT64_MAX;
+	if (ctl->insn_stop != UINT64_MAX && h->instret >= ctl->insn_stop)
+		return exit_insn_stop(h, vme);
 	if (!ctl->mask_hwintr && h->mie != 0 && hart_take_interrupt(h) &&
 	    ctl->mtrap_exit)
 		return exit_mtrap(h, vme);
@@ -242,6 +294,8 @@ rv64_run(struct hart *h, const struct hart_run_ctl *ctl, struct vm_exit *vme)
 		if (r != REF_MORE)
 			return r;
 	}
+	if (ctl->insn_stop != UINT64_MAX)
+		return run_to_insn_stop(h, ctl);
 	return h->jit != NULL ? jit_run(h, ctl) : hart_run_fast(h, ctl);
 }
 

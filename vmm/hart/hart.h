@@ -160,6 +160,12 @@ struct hart {
 	struct vmm_watchpoint *wps;
 	uint64_t	checked_instret;	/* hart_ops.checked_instret */
 	const struct hart_run_ctl *ctl;	/* during run() */
+	/*
+	 * During run(): the fast loops return HART_KICK once instret has
+	 * reached this (UINT64_MAX: never); rv64_run() sets it short of an
+	 * instruction-count stop and steps the rest exactly.
+	 */
+	uint64_t	run_cap;
 	bool		watch_skip;	/* skip watch checks for this instruction */
 	struct vm_exit	*vme;		/* during run() */
 };
@@ -175,6 +181,13 @@ int	hart_bp_lower_bound(const struct hart *h, uint64_t va);
 int	hart_bp_exit(struct hart *h, uint64_t pc);
 /* After a retired WFI: the WFI exit if ctl asks for it, else HART_WFI. */
 int	hart_wfi_exit(struct hart *h, const struct hart_run_ctl *ctl);
+
+/* The fast loops' kick limit: budget instructions on, but not past run_cap. */
+static inline uint64_t
+hart_limit(const struct hart *h, uint64_t ic, uint64_t budget)
+{
+	return ic + budget < h->run_cap ? ic + budget : h->run_cap;
+}
 
 /* Whether the virtual page of 'va' may hold a breakpoint (bp_pages). */
 static inline bool

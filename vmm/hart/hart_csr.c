@@ -56,6 +56,7 @@ hart_reset(struct hart *h, uint64_t pc)
 	h->nwps = nwps;
 	h->priv = PRV_M;
 	h->pc = pc;
+	h->run_cap = UINT64_MAX;
 	h->mstatus = MSTATUS_XL;
 	h->x[10] = (uint64_t)env.hartid;
 	hart_tlb_flush(h);	/* an all-zero TLB would map page 0 */

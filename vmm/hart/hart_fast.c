@@ -126,7 +126,7 @@ hart_run_fast(struct hart *h, const struct hart_run_ctl *ctl)
 	x = h->x;
 	pc = h->pc;
 	ic = h->instret;
-	limit = ic + HART_KICK_BUDGET;
+	limit = hart_limit(h, ic, HART_KICK_BUDGET);
 
 /* pc of the current instruction. */
 #define PC()	(page_va + (uint64_t)((d - base) * 2))
@@ -384,7 +384,8 @@ check:
 	/* The kick check, and interrupts (HART_KICK_BUDGET, hart.h). */
 	h->pc = pc;
 	h->instret = ic;
-	if (atomic_load_explicit(h->env.kick, memory_order_relaxed))
+	if (atomic_load_explicit(h->env.kick, memory_order_relaxed) ||
+	    ic >= h->run_cap)
 		return HART_KICK;
 	/*
 	 * Here only the passing of time can make an interrupt pending and
@@ -400,7 +401,7 @@ check:
 		hart_take_interrupt(h);
 	}
 	pc = h->pc;
-	limit = ic + HART_KICK_BUDGET;
+	limit = hart_limit(h, ic, HART_KICK_BUDGET);
 	goto lookup;
 
 L_DECODE:

@@ -23,7 +23,7 @@ jit_run(struct hart *h, const struct hart_run_ctl *ctl)
 	struct jit *j = h->jit;
 	struct jit_ctx cx = { .x = h->x, .h = h };
 	uint64_t pc = h->pc, ic = h->instret;
-	uint64_t limit = ic + JIT_KICK_BUDGET;
+	uint64_t limit = hart_limit(h, ic, JIT_KICK_BUDGET);
 	int r;
 
 	for (;;) {
@@ -36,12 +36,13 @@ jit_run(struct hart *h, const struct hart_run_ctl *ctl)
 			/* The kick check, and timers (as hart_fast.c's check). */
 			h->pc = pc;
 			h->instret = ic;
-			if (atomic_load_explicit(h->env.kick, memory_order_relaxed))
+			if (atomic_load_explicit(h->env.kick, memory_order_relaxed) ||
+			    ic >= h->run_cap)
 				return HART_KICK;
 			if (!ctl->mask_hwintr && h->mie != 0)
 				hart_take_interrupt(h);
 			pc = h->pc;
-			limit = ic + JIT_KICK_BUDGET;
+			limit = hart_limit(h, ic, JIT_KICK_BUDGET);
 		}
 
 		/* The page of pc, through the fetch TLB. */
