@@ -86,6 +86,56 @@ plic_reset(struct plic *p)
 	pthread_mutex_unlock(&p->mtx);
 }
 
+size_t
+plic_state_size(const struct plic *p)
+{
+	return sizeof(p->prio) + sizeof(p->pending) + sizeof(p->claimed) +
+	    sizeof(p->level) + (size_t)p->nctx * (sizeof(*p->enable) +
+	    sizeof(*p->threshold) + sizeof(*p->out));
+}
+
+/* Copy each field to (save) or from (restore) the image at *pos. */
+static void
+image(uint8_t **pos, void *field, size_t n, bool save)
+{
+	if (save)
+		memcpy(*pos, field, n);
+	else
+		memcpy(field, *pos, n);
+	*pos += n;
+}
+
+static void
+plic_image(struct plic *p, uint8_t *pos, bool save)
+{
+	image(&pos, p->prio, sizeof(p->prio), save);
+	image(&pos, p->pending, sizeof(p->pending), save);
+	image(&pos, p->claimed, sizeof(p->claimed), save);
+	image(&pos, p->level, sizeof(p->level), save);
+	image(&pos, p->enable, (size_t)p->nctx * sizeof(*p->enable), save);
+	image(&pos, p->threshold, (size_t)p->nctx * sizeof(*p->threshold), save);
+	image(&pos, p->out, (size_t)p->nctx * sizeof(*p->out), save);
+}
+
+void
+plic_state_save(struct plic *p, void *buf)
+{
+	pthread_mutex_lock(&p->mtx);
+	plic_image(p, buf, true);
+	pthread_mutex_unlock(&p->mtx);
+}
+
+void
+plic_state_restore(struct plic *p, const void *buf)
+{
+	pthread_mutex_lock(&p->mtx);
+	plic_image(p, (uint8_t *)(uintptr_t)buf, false);
+	for (int ctx = 0; ctx < p->nctx; ctx++)
+		vmm_set_mip_ext(p->vm, ctx / 2, (ctx & 1) ? MIP_SEIP : MIP_MEIP,
+		    p->out[ctx]);
+	pthread_mutex_unlock(&p->mtx);
+}
+
 static bool
 bit(const uint32_t *w, int i)
 {

@@ -9,6 +9,7 @@
 #define RHYVE_PLIC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct vm;
@@ -29,5 +30,10 @@ int	plic_mmio(struct plic *p, uint64_t off, int size, bool write,
 	    uint64_t *val);
 /* Device line 'irq' (1..VM_PLIC_NSOURCES-1) goes to 'level'. */
 void	plic_set_irq(struct plic *p, int irq, int level);
+/* Its registers and line state as an image (vm_state_save/restore). */
+size_t	plic_state_size(const struct plic *p);
+void	plic_state_save(struct plic *p, void *buf);
+/* Also drives the harts' MEIP/SEIP lines as the image says. */
+void	plic_state_restore(struct plic *p, const void *buf);
 
 #endif

@@ -44,78 +44,7 @@
 #include "vmm_intr.h"
 #include "vmm_kern.h"
 
-#define VM_MAX_BREAKPOINTS	4096
-#define VM_MAX_WATCHPOINTS	1024
-
-/*
- * Legend: (i) set at creation, (o) owner (vCPU) thread only, (a) atomic,
- * (v) under vcpu->mtx, (m) under vm->mtx.
- */
-struct vcpu {
-	struct vm	*vm;		/* (i) */
-	int		 vcpuid;	/* (i) */
-	struct hart	*hart;		/* (i) engine state; see the state rules above */
-	pthread_mutex_t	 mtx;
-	pthread_cond_t	 cv;		/* state changes and wakeups */
-	atomic_int	 state;		/* (a, written under v) enum vcpu_state */
-	int		 frozen_from;	/* (v) state to restore on thaw */
-	int		 freezers;	/* (v) threads waiting in vcpu_freeze() */
-	bool		 in_wfi;	/* (v) */
-	int		 wfi_spins;	/* (v) WFIs in a row that did not sleep */
-	uint64_t	 wfi_spin_at;	/* (v) instret at the last of them */
-	bool		 in_run;	/* (v) the owner thread is inside vm_run() */
-	atomic_uint	 kick;		/* (a) see struct hart_env */
-	_Atomic uint64_t mip_ext;	/* (a) */
-	_Atomic uint64_t mtimecmp;	/* (a) */
-	atomic_int	 caps;		/* (a) bit per enum vm_cap_type */
-	atomic_int	 fence;		/* (a) VM_FENCE_* to apply before next entry */
-	atomic_bool	 debug_dirty;	/* (a) breakpoint/watchpoint lists changed */
-	int		 pending;	/* (v) exit awaiting completion (MMIO/ECALL) or 0 */
-	bool		 in_pause;	/* (v) sleeping because it is paused */
-	/* (o, read by others with relaxed loads) VM_GET_STATS counters. */
-	_Atomic uint64_t nexits[VM_EXITCODE_MAX];
-	/* (a) vm_set_insn_stop()'s count, UINT64_MAX none; one-shot. */
-	_Atomic uint64_t insn_stop;
-	_Atomic uint64_t nwfi;		/* (o) sleeps in WFI */
-	/*
-	 * (v) The last exit was a vmm breakpoint / watchpoint at skip_pc:
-	 * the next entry at that pc passes it once, so that the instruction
-	 * can execute.  A pc write (vm_set_register) cancels it: the vCPU
-	 * was moved, or its stop was never reported and must happen again.
-	 */
-	bool		 skip_bp;
-	bool		 skip_watch;
-	uint64_t	 skip_pc;
-};
-
-struct vm {
-	int		 ncpus;		/* (i) */
-	uint8_t		*ram;		/* (i) */
-	uint64_t	 ram_size;	/* (i) */
-	struct vcpu	*vcpus;		/* (i) [ncpus] */
-	const struct hart_ops *ops;	/* (i) */
-	struct aclint	*aclint;	/* (i) */
-	struct plic	*plic;		/* (i) */
-	cpuset_t	 active_cpus;	/* (a) */
-	cpuset_t	 debug_cpus;	/* (a) */
-	cpuset_t	 started_cpus;	/* (a) guest-level (SBI HSM) */
-	cpuset_t	 paused_cpus;	/* (a, written under m) operator pause */
-	atomic_int	 suspend;	/* (a) enum vm_suspend_how, first writer wins */
-	atomic_int	 suspend_source; /* (a) */
-	_Atomic uint32_t suspend_code;	/* (a) */
-	pthread_mutex_t	 mtx;
-	/*
-	 * Virtual time.  mtime = (host ns - time_offset) / 100 while
-	 * running; frozen_mtime while the debugger holds every vCPU
-	 * (UINT64_MAX: not frozen).  Writers hold mtx.
-	 */
-	_Atomic int64_t	 time_offset;	/* (a, m) */
-	_Atomic uint64_t frozen_mtime;	/* (a, m) */
-	uint64_t	*bps;		/* (m) breakpoints, guest-virtual */
-	int		 nbps;		/* (m) */
-	struct vmm_watchpoint *wps;	/* (m) */
-	int		 nwps;		/* (m) */
-};
+#include "vm_impl.h"
 
 static int64_t
 host_ns(void)
@@ -151,6 +80,43 @@ vmm_set_mtime(struct vm *vm, uint64_t val)
 		atomic_store(&vm->vcpus[i].kick, 1);
 }
 
+static void vm_update_time_locked(struct vm *vm);
+
+uint64_t
+vm_get_mtime(struct vm *vm)
+{
+	return vmm_mtime(vm);
+}
+
+int
+vm_set_mtime(struct vm *vm, uint64_t val)
+{
+	if (val == UINT64_MAX)
+		return EINVAL;
+	vmm_set_mtime(vm, val);
+	return 0;
+}
+
+int
+vm_set_virtual_time(struct vm *vm, bool on)
+{
+	pthread_mutex_lock(&vm->mtx);
+	if (on && !vm->virtual_time) {
+		if (atomic_load(&vm->frozen_mtime) == UINT64_MAX)
+			atomic_store(&vm->frozen_mtime, vmm_mtime(vm));
+		vm->virtual_time = true;
+	} else if (!on && vm->virtual_time) {
+		vm->virtual_time = false;
+		/* Thaw unless the debugger or operator holds everyone. */
+		atomic_store(&vm->time_offset, host_ns() -
+		    (int64_t)(atomic_load(&vm->frozen_mtime) * 100));
+		atomic_store(&vm->frozen_mtime, UINT64_MAX);
+		vm_update_time_locked(vm);
+	}
+	pthread_mutex_unlock(&vm->mtx);
+	return 0;
+}
+
 /*
  * Freeze time while every active vCPU is debugged or paused, so that a
  * continue does not land in a storm of timer interrupts.  Caller holds
@@ -163,6 +129,8 @@ vm_update_time_locked(struct vm *vm)
 	uint64_t f = atomic_load(&vm->frozen_mtime);
 	bool all;
 
+	if (vm->virtual_time)
+		return;		/* userland moves it */
 	/* Held by the debugger or paused by the operator. */
 	cpuset_copy(&vm->debug_cpus, &held);
 	for (int i = 0; i < CPUSET_WORDS; i++)
@@ -188,7 +156,7 @@ vm_update_time_locked(struct vm *vm)
  * two sides always sees the other: no lost wakeup without taking the
  * lock on every kick.
  */
-static void
+void
 vcpu_notify(struct vcpu *v)
 {
 	atomic_store(&v->kick, 1);
@@ -219,7 +187,7 @@ vcpu_set_state_locked(struct vcpu *v, int newstate)
  * Another thread wants the vCPU's hart state: wait until the owner is
  * out of the engine (kicking it) and no one else holds it frozen.
  */
-static void
+void
 vcpu_freeze(struct vcpu *v)
 {
 	pthread_mutex_lock(&v->mtx);
@@ -238,7 +206,7 @@ vcpu_freeze(struct vcpu *v)
 	pthread_mutex_unlock(&v->mtx);
 }
 
-static void
+void
 vcpu_thaw(struct vcpu *v)
 {
 	pthread_mutex_lock(&v->mtx);

@@ -143,6 +143,15 @@ struct hart_ops {
 	uint64_t (*checked_instret)(struct hart *h);
 	/* The engine's own counters (the jit_* fields of vcpu_stats). */
 	void	(*engine_stats)(struct hart *h, struct vcpu_stats *st);
+	/*
+	 * The architectural state (registers, CSRs, privilege, instret,
+	 * LR/SC reservation) as an opaque image of state_size() bytes, for
+	 * vm_state_save/restore.  Restore drops the TLB and checks decoded
+	 * code against RAM again.  Engines sharing struct hart share it.
+	 */
+	size_t	(*state_size)(void);
+	void	(*state_save)(struct hart *h, void *buf);
+	void	(*state_restore)(struct hart *h, const void *buf);
 };
 
 /* The RV64GC interpreter (vmm/hart/), and the same hart run by the JIT (vmm/jit/). */

@@ -37,6 +37,30 @@ int	vm_create(const struct vm_config *cfg, struct vm **vmp);
  * it and the reference loop steps the rest.
  */
 int	vm_set_insn_stop(struct vm *vm, int vcpuid, uint64_t count);
+
+/*
+ * Time.  vm_set_virtual_time(vm, true) freezes mtime where it is: from
+ * then on it moves only through vm_set_mtime() (deterministic time for
+ * record and replay); false goes back to the host clock from there.
+ */
+uint64_t vm_get_mtime(struct vm *vm);
+int	vm_set_mtime(struct vm *vm, uint64_t val);
+int	vm_set_virtual_time(struct vm *vm, bool on);
+
+/*
+ * The VM's state but RAM (which the caller reaches through
+ * vm_map_gpa()): every vCPU's architectural registers, CSRs, instret
+ * and LR/SC reservation, whether the guest started it, whether it waits
+ * in WFI, its interrupt lines and mtimecmp, the PLIC, and mtime.  No
+ * vCPU may be inside vm_run() and none may have an exit awaiting
+ * completion (EBUSY).  A restore needs an image of the same VM shape
+ * (EINVAL otherwise) and drops TLBs and decoded code whose bytes
+ * changed; breakpoints, watchpoints, capabilities and the debug, pause
+ * and active sets are not part of it.
+ */
+size_t	vm_state_size(struct vm *vm);
+int	vm_state_save(struct vm *vm, void *buf, size_t len);
+int	vm_state_restore(struct vm *vm, const void *buf, size_t len);
 void	vm_destroy(struct vm *vm);
 int	vm_ncpus(struct vm *vm);
 struct vcpu *vm_vcpu(struct vm *vm, int vcpuid);	/* NULL if out of range */

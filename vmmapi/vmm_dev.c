@@ -39,6 +39,8 @@ static const size_t vmmdev_argsize[IOCNUM_MAX] = {
 	[IOCNUM_UNPAUSE_CPU]	 = sizeof(struct vm_activate_cpu),
 	[IOCNUM_GET_STATS]	 = sizeof(struct vm_stats),
 	[IOCNUM_SET_INSN_STOP]	 = sizeof(struct vm_insn_stop),
+	[IOCNUM_STATE]		 = sizeof(struct vm_state),
+	[IOCNUM_TIME]		 = sizeof(struct vm_time),
 };
 
 int
@@ -292,6 +294,37 @@ vmmdev_ioctl(struct vm *vm, unsigned long cmd, void *arg)
 		if (!vcpu_ok(vm, is->vcpuid))
 			return EINVAL;
 		return vm_set_insn_stop(vm, is->vcpuid, is->count);
+	}
+	case IOCNUM_STATE: {
+		struct vm_state *st = arg;
+
+		switch (st->op) {
+		case VM_STATE_SIZE:
+			st->len = vm_state_size(vm);
+			return 0;
+		case VM_STATE_SAVE:
+			if (st->buf == NULL)
+				return EINVAL;
+			return vm_state_save(vm, st->buf, st->len);
+		case VM_STATE_RESTORE:
+			if (st->buf == NULL)
+				return EINVAL;
+			return vm_state_restore(vm, st->buf, st->len);
+		}
+		return EINVAL;
+	}
+	case IOCNUM_TIME: {
+		struct vm_time *t = arg;
+		int error = 0;
+
+		if (t->virtual_time < -1 || t->virtual_time > 1)
+			return EINVAL;
+		if (t->virtual_time >= 0)
+			error = vm_set_virtual_time(vm, t->virtual_time == 1);
+		if (error == 0 && t->set != UINT64_MAX)
+			error = vm_set_mtime(vm, t->set);
+		t->mtime = vm_get_mtime(vm);
+		return error;
 	}
 	}
 	return ENOTTY;

@@ -44,6 +44,21 @@ struct vm_stats {
 	struct vcpu_stats	stats;	/* out */
 };
 
+/* VM_STATE: the size of the VM's state image, or save or restore it. */
+enum { VM_STATE_SIZE, VM_STATE_SAVE, VM_STATE_RESTORE };
+struct vm_state {
+	int		op;		/* VM_STATE_* */
+	void		*buf;
+	uint64_t	len;		/* in: buf's size; out (SIZE): the image's */
+};
+
+/* VM_TIME: read mtime; set it and/or virtual time. */
+struct vm_time {
+	int		virtual_time;	/* in: 1 on, 0 off, -1 unchanged */
+	uint64_t	set;		/* in: new mtime, UINT64_MAX unchanged */
+	uint64_t	mtime;		/* out: mtime afterwards */
+};
+
 /* VM_SET_INSN_STOP: exit VM_EXITCODE_INSN_STOP at instret 'count'. */
 struct vm_insn_stop {
 	int		vcpuid;
@@ -161,6 +176,8 @@ enum {
 	IOCNUM_UNPAUSE_CPU,
 	IOCNUM_GET_STATS,
 	IOCNUM_SET_INSN_STOP,
+	IOCNUM_STATE,
+	IOCNUM_TIME,
 	IOCNUM_MAX
 };
 
@@ -194,6 +211,8 @@ enum {
 #define VM_UNPAUSE_CPU		VMIOC(IOCNUM_UNPAUSE_CPU, struct vm_activate_cpu)
 #define VM_GET_STATS		VMIOC(IOCNUM_GET_STATS, struct vm_stats)
 #define VM_SET_INSN_STOP	VMIOC(IOCNUM_SET_INSN_STOP, struct vm_insn_stop)
+#define VM_STATE		VMIOC(IOCNUM_STATE, struct vm_state)
+#define VM_TIME			VMIOC(IOCNUM_TIME, struct vm_time)
 
 /*
  * The "device": the only symbols the vmm exports (everything else in the

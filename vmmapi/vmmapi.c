@@ -172,6 +172,43 @@ vm_get_stats(struct vmctx *ctx, int vcpu, struct vcpu_stats *st)
 	return 0;
 }
 
+size_t
+vm_state_size(struct vmctx *ctx)
+{
+	struct vm_state st = { .op = VM_STATE_SIZE };
+
+	return vm_ioctl(ctx, VM_STATE, &st) == 0 ? (size_t)st.len : 0;
+}
+
+int
+vm_state_save(struct vmctx *ctx, void *buf, size_t len)
+{
+	struct vm_state st = { .op = VM_STATE_SAVE, .buf = buf, .len = len };
+
+	return vm_ioctl(ctx, VM_STATE, &st);
+}
+
+int
+vm_state_restore(struct vmctx *ctx, const void *buf, size_t len)
+{
+	struct vm_state st = { .op = VM_STATE_RESTORE,
+	    .buf = (void *)(uintptr_t)buf, .len = len };
+
+	return vm_ioctl(ctx, VM_STATE, &st);
+}
+
+int
+vm_time(struct vmctx *ctx, int virtual_time, uint64_t set, uint64_t *mtime)
+{
+	struct vm_time t = { .virtual_time = virtual_time, .set = set };
+
+	if (vm_ioctl(ctx, VM_TIME, &t) != 0)
+		return -1;
+	if (mtime != NULL)
+		*mtime = t.mtime;
+	return 0;
+}
+
 int
 vm_set_insn_stop(struct vmctx *ctx, int vcpu, uint64_t count)
 {

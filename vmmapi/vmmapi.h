@@ -55,6 +55,23 @@ int	vm_get_stats(struct vmctx *ctx, int vcpu, struct vcpu_stats *st);
  * 'count' instructions in all (its instret), once; UINT64_MAX: none.
  */
 int	vm_set_insn_stop(struct vmctx *ctx, int vcpu, uint64_t count);
+
+/*
+ * The VM's state but RAM (vCPUs, PLIC, ACLINT lines, mtime) as an opaque
+ * image of vm_state_size() bytes; no vCPU may be inside vm_run() or owe
+ * an exit completion (EBUSY).  RAM is the caller's, through vm_map_gpa().
+ * Restore takes an image of a VM of the same shape only (EINVAL).
+ */
+size_t	vm_state_size(struct vmctx *ctx);
+int	vm_state_save(struct vmctx *ctx, void *buf, size_t len);
+int	vm_state_restore(struct vmctx *ctx, const void *buf, size_t len);
+/*
+ * Time: virtual_time 1 freezes mtime where it is, so that it moves only
+ * when set (deterministic time for record/replay), 0 goes back to the
+ * host clock, -1 leaves it; set (UINT64_MAX: unchanged) writes mtime;
+ * *mtime (if not NULL) gets mtime afterwards.
+ */
+int	vm_time(struct vmctx *ctx, int virtual_time, uint64_t set, uint64_t *mtime);
 /*
  * A suspended VM back to power-on state (guest reset): -1/EBUSY unless
  * it is suspended and no thread is inside vm_run() for it.  Harts are

@@ -1,10 +1,13 @@
 /*
- * White-box tests of the exact instruction-count stop (vm_set_insn_stop,
- * VM_EXITCODE_INSN_STOP) on both engines: the stop lands on exactly the
- * instruction asked for, whatever the block, page or loop structure of
- * the code around it, and the vCPU goes on from there.  The guest is a
- * counted loop whose state after N instructions has a closed form, so
- * every stop is checked against arithmetic, not against another run.
+ * White-box tests of the vmm's record/replay footing, on both engines:
+ * the exact instruction-count stop (vm_set_insn_stop,
+ * VM_EXITCODE_INSN_STOP) lands on exactly the instruction asked for,
+ * whatever the block, page or loop structure of the code around it, and
+ * the vCPU goes on from there; a state image plus RAM puts the VM back
+ * to replay the same instructions; virtual time stands still until set.
+ * The guest is a counted loop whose state after N instructions has a
+ * closed form, so every stop is checked against arithmetic, not against
+ * another run.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -177,4 +180,55 @@ ENGINE_TEST(vmm_insn_stop, one_shot)
 		cr_assert_eq(vm_run(vm_vcpu(vm, 0), &vme), 0);
 	} while (vme.exitcode == VM_EXITCODE_BOGUS);
 	cr_assert_eq(vme.exitcode, VM_EXITCODE_BPT);
+}
+
+/*
+ * Snapshots: the state image plus a copy of RAM put the VM back exactly;
+ * running on from there retires the same instructions to the same state
+ * (record/replay's footing).  A bad image is refused.
+ */
+ENGINE_TEST(vmm_insn_stop, state_restore_replays)
+{
+	size_t n = vm_state_size(vm);
+	uint8_t *img = malloc(n), *ram = malloc(1 << 20);
+	uint8_t *live = vm_gpa2hva(vm, RAM, 1 << 20);
+	uint64_t data;
+
+	cr_assert(n > 0 && img != NULL && ram != NULL && live != NULL);
+	stop_at(1000);
+	cr_assert_eq(vm_state_save(vm, img, n), 0);
+	memcpy(ram, live, 1 << 20);
+	stop_at(250001);		/* past the sd of its iteration */
+	memcpy(&data, live + 0x10000, 8);
+	cr_expect_eq(data, reg(VM_REG_X(S0)));
+
+	memcpy(live, ram, 1 << 20);
+	cr_assert_eq(vm_state_restore(vm, img, n), 0);
+	cr_assert_eq(instret(), 1000);
+	stop_at(1000);			/* the closed form holds again */
+	stop_at(250001);		/* and the replay lands in the same place */
+	stop_at(250002);
+
+	cr_expect_eq(vm_state_restore(vm, img, n - 1), EINVAL);
+	img[0] ^= 1;
+	cr_expect_eq(vm_state_restore(vm, img, n), EINVAL);
+	free(img);
+	free(ram);
+}
+
+/* Virtual time stands still while the guest runs and moves when set. */
+ENGINE_TEST(vmm_insn_stop, virtual_time)
+{
+	uint64_t t0, t1;
+
+	cr_assert_eq(vm_set_virtual_time(vm, true), 0);
+	t0 = vm_get_mtime(vm);
+	stop_at(300000);
+	t1 = vm_get_mtime(vm);
+	cr_expect_eq(t0, t1, "mtime moved from %lu to %lu", (unsigned long)t0,
+	    (unsigned long)t1);
+	cr_assert_eq(vm_set_mtime(vm, 123456789), 0);
+	cr_expect_eq(vm_get_mtime(vm), 123456789);
+	cr_assert_eq(vm_set_virtual_time(vm, false), 0);
+	cr_expect_geq(vm_get_mtime(vm), 123456789);
 }

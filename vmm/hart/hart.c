@@ -13,6 +13,7 @@
  * bound says.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -494,6 +495,29 @@ rv64_engine_stats(struct hart *h, struct vcpu_stats *st)
 	st->jit_flushes = js.flushes;
 }
 
+/* The architectural fields come first in struct hart, up to env. */
+static size_t
+rv64_state_size(void)
+{
+	return offsetof(struct hart, env);
+}
+
+static void
+rv64_state_save(struct hart *h, void *buf)
+{
+	memcpy(buf, h, offsetof(struct hart, env));
+}
+
+static void
+rv64_state_restore(struct hart *h, const void *buf)
+{
+	memcpy(h, buf, offsetof(struct hart, env));
+	h->pend = PEND_NONE;
+	hart_tlb_flush(h);
+	hart_tlb_sync(h);
+	dcache_sync(h);		/* RAM may be another's now */
+}
+
 #define RV64_OPS							\
 	.destroy = rv64_destroy,					\
 	.reset = rv64_reset,						\
@@ -509,7 +533,10 @@ rv64_engine_stats(struct hart *h, struct vcpu_stats *st)
 	.debug_changed = rv64_debug_changed,				\
 	.instret = rv64_instret,					\
 	.checked_instret = rv64_checked_instret,			\
-	.engine_stats = rv64_engine_stats
+	.engine_stats = rv64_engine_stats,				\
+	.state_size = rv64_state_size,					\
+	.state_save = rv64_state_save,					\
+	.state_restore = rv64_state_restore
 
 const struct hart_ops rv64_hart_ops = {
 	.name = "interp",

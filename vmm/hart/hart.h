@@ -89,7 +89,10 @@ enum pending_kind { PEND_NONE = 0, PEND_MMIO_LOAD, PEND_MMIO_STORE, PEND_ECALL }
 struct jit;
 
 struct hart {
-	/* Architectural state. */
+	/*
+	 * Architectural state: everything before 'env' is what
+	 * hart_ops.state_save() saves, so keep it there.
+	 */
 	uint64_t	x[33];		/* x[32]: sink for decoded writes to x0 */
 	uint64_t	pc;
 	int		priv;		/* PRV_U, PRV_S, PRV_M */
