@@ -1,15 +1,16 @@
 #!/bin/bash
 # tests/run.sh - every test, as `make test` runs it:
 #   1. plain build: unit tests (Criterion) and integration tests (real guests,
-#      real gdb-multiarch and lldb), on the default hart engine (the JIT on
-#      x86-64 hosts); the unit tests of the hart engine run both engines;
-#   2. interp: the integration tests again on the interpreter, the JIT's
-#      reference (RHYVE_ENGINE=interp), but fuzz.sh (engine-independent);
+#      real gdb-multiarch and lldb), on the default hart engine (the
+#      interpreter); the unit tests of the hart engine run both engines;
+#   2. jit: the integration tests again on the JIT (RHYVE_ENGINE=jit), but
+#      fuzz.sh (engine-independent) and the Linux boots (a known hang,
+#      docs/design-notes.md "The JIT");
 #   3. ASan+UBSan build: the suite of stage 1 again;
 #   4. TSan build: the concurrency tests and the SMP guest and debugger
 #      integration tests named in tests/tsan.list.
 # Prints one line per test and a closing "N passed, M failed[, K skipped]".
-# RHYVE_TEST_ONLY=plain|interp|asan|tsan runs one stage; RHYVE_TEST_FILTER=REGEX
+# RHYVE_TEST_ONLY=plain|jit|asan|tsan runs one stage; RHYVE_TEST_FILTER=REGEX
 # runs only tests whose name matches.
 set -u
 cd "$(dirname "$0")/.."
@@ -68,7 +69,7 @@ unit() {
 }
 
 # integration STAGE RHYVE [LIST [SKIP]]: every integration test (or those
-# named in LIST), but the one named SKIP.
+# named in LIST), but those whose name matches the regex SKIP.
 integration() {
 	local stage=$1 rhyve=$2 list=${3:-} skip=${4:-} t
 	for t in tests/integration/*; do
@@ -76,7 +77,7 @@ integration() {
 		if [ -n "$list" ] && ! grep -qx "$(basename "$t")" "$list"; then
 			continue
 		fi
-		[ "$(basename "$t")" = "$skip" ] && continue
+		[ -n "$skip" ] && [[ "$(basename "$t")" =~ $skip ]] && continue
 		RHYVE=$rhyve BUILD=build run_one "$stage" "integration/$(basename "$t")" 600 "$t"
 	done
 }
@@ -91,9 +92,9 @@ if [ -z "$ONLY" ] || [ "$ONLY" = plain ]; then
 		integration plain "$PWD/build/rhyve"
 	fi
 fi
-if [ -z "$ONLY" ] || [ "$ONLY" = interp ]; then
+if { [ -z "$ONLY" ] || [ "$ONLY" = jit ]; } && [ "$(uname -m)" = x86_64 ]; then
 	if build build "" all guests; then
-		RHYVE_ENGINE=interp integration interp "$PWD/build/rhyve" "" fuzz.sh
+		RHYVE_ENGINE=jit integration jit "$PWD/build/rhyve" "" '^(fuzz\.sh|linux_.*)$'
 	fi
 fi
 if [ -z "$ONLY" ] || [ "$ONLY" = asan ]; then

@@ -217,10 +217,16 @@ vcpu_thaw(struct vcpu *v)
 
 /* ---- creation ---------------------------------------------------------------- */
 
+/*
+ * The interpreter, for now: the JIT passes every test, but Linux SMP
+ * boots hang now and then on it (about one in ten on a loaded 2-core
+ * machine, during secondary hart bring-up: docs/design-notes.md).  Until
+ * that is found, -engine jit is the user's choice, not the default.
+ */
 int
 vm_default_engine(void)
 {
-	return jit_supported() ? VM_ENGINE_JIT : VM_ENGINE_INTERP;
+	return VM_ENGINE_INTERP;
 }
 
 const char *

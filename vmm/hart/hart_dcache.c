@@ -469,12 +469,12 @@ decode_slot(struct hart *h, uint64_t pidx, struct dinsn *d, int depth)
 uint32_t
 dcache_raw(struct hart *h, uint64_t pidx, unsigned off)
 {
-	const uint8_t *b = h->dc.pages[pidx]->bytes + off;
+	const uint8_t *host = h->env.ram + pidx * 4096 + off;
 	uint16_t lo, hi;
 
-	memcpy(&lo, b, 2);
+	gmem_read(&lo, host, 2);
 	if ((lo & 3) != 3 || off >= 4096 - 2)
 		return lo;
-	memcpy(&hi, b + 2, 2);
+	gmem_read(&hi, host + 2, 2);
 	return (uint32_t)lo | (uint32_t)hi << 16;
 }

@@ -10,16 +10,20 @@
  *   decoded pages: fence.i is local, as the ISA says; another hart's
  *   stores become visible to this hart's instruction stream after this
  *   hart executes fence.i (or the vmm applies a remote FENCE.I).
- * - A decoded page keeps a copy of its RAM page's bytes taken when it
- *   was created, and slots are decoded from that copy, never from RAM:
- *   the decoded page is a function of the copy alone.  So fence.i (and
- *   a remote FENCE.I) need not drop everything: dcache_sync() drops the
- *   pages whose RAM no longer equals their copy, whoever wrote it
- *   (another hart, a device, the debugger), and keeps the rest, which
- *   are exactly right for the bytes the hart now fetches.  It does so
- *   lazily: dcache_sync() starts a new epoch, and dcache_page() checks a
- *   page of an older epoch against RAM when the run loops next enter it,
- *   so a fence.i costs nothing for pages the hart does not run again.
+ * - Slots are decoded lazily from RAM, when first run.  A decoded page
+ *   also keeps a copy of its RAM page's bytes, taken when it was
+ *   created, so that fence.i (and a remote FENCE.I) need not drop
+ *   everything: dcache_sync() starts a new epoch, and dcache_page()
+ *   compares a page of an older epoch with RAM when the run loops next
+ *   enter it, dropping it if anything changed since the copy, whoever
+ *   wrote it (another hart, a device, the debugger).  (A page whose bytes
+ *   changed and changed back between the copy and the fence.i, with a
+ *   slot decoded in between, would keep that slot: writers of code fence
+ *   in between, as Linux does after each patch.)  Decoding from RAM
+ *   rather than from the copy keeps what other harts wrote to
+ *   not-yet-run slots visible without a fence.i, as guests such as xv6
+ *   (which never executes fence.i) expect; slots already run stay as
+ *   decoded until this hart's fence.i, as the ISA allows.
  * - A RAM page "holds code" while its decoded page exists
  *   (dc.pages[pidx] != NULL).  The software TLB never maps such a page
  *   for stores (hart_mmu.c's tlb_fill refuses, and dcache_page() evicts
@@ -126,7 +130,7 @@ struct jit_page;
 
 struct dpage {
 	struct dinsn	slot[DCACHE_SLOTS];
-	/* The page's bytes the slots are decoded from (see above). */
+	/* The page's bytes when it was created, for fence.i (see above). */
 	_Alignas(64) uint8_t bytes[4096];
 	bool		marked;		/* may hold DOP_BPT slots */
 	uint32_t	epoch;		/* dcache epoch it was last checked in */
