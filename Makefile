@@ -98,15 +98,15 @@ $(TEST_HELPERS): $(TEST_HELPER_OBJS)
 # Test sources record the headers they include (-MMD) like everything else.
 $(BUILD)/tests/vmm_%: tests/unit/vmm_%.c $(VMM_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -MF $@.d -o $@ $^ $(LDFLAGS) $(TEST_LIBS)
+	$(CC) $(CFLAGS) -MMD -MP -MF $@.d -o $@ $(filter %.c %.o %.a,$^) $(LDFLAGS) $(TEST_LIBS)
 
 $(BUILD)/tests/conc_%: tests/unit/conc_%.c $(TEST_HELPERS) $(RHYVE_OBJS) $(API_OBJS) $(BUILD)/vmm.o
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -MF $@.d -o $@ $^ $(LDFLAGS) -lcmocka $(LIBS)
+	$(CC) $(CFLAGS) -MMD -MP -MF $@.d -o $@ $(filter %.c %.o %.a,$^) $(LDFLAGS) -lcmocka $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_HELPERS) $(RHYVE_OBJS) $(API_OBJS) $(BUILD)/vmm.o
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -MF $@.d -o $@ $^ $(LDFLAGS) $(TEST_LIBS)
+	$(CC) $(CFLAGS) -MMD -MP -MF $@.d -o $@ $(filter %.c %.o %.a,$^) $(LDFLAGS) $(TEST_LIBS)
 
 unit-bins: $(UNIT_BINS)
 

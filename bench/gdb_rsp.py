@@ -18,8 +18,14 @@ With --client c (the default when build/bench/rsp_client exists) the
 packets come from bench/rsp_client.c instead, the same sequence without
 the Python client's own ~35-40 us per packet in the figures.
 
+With --pin C:E the client runs on the CPUs in list C and the emulator
+(every thread of it) on those in E, e.g. --pin 0:0 (one CPU for both:
+wake-ups are context switches) or --pin 0:1 (every wake-up crosses CPUs).
+Unpinned, the figures of one run are bimodal on a 2-CPU virtual machine:
+the scheduler puts the two ends on one CPU or on two.
+
   bench/gdb_rsp.py [--rhyve PATH] [--qemu PATH] [--smp N] [--elf GUEST]
-                   [--client c|python]
+                   [--client c|python] [--pin CLIENT_CPUS:EMU_CPUS]
 """
 import argparse
 import os
@@ -101,15 +107,34 @@ def timed(fn, n):
     return statistics.median(ts)
 
 
+def cpus(spec):
+    """'0,2-3' -> {0, 2, 3}"""
+    out = set()
+    for part in spec.split(","):
+        a, _, b = part.partition("-")
+        out.update(range(int(a), int(b or a) + 1))
+    return out
+
+
+def pinner(which, args):
+    """A preexec_fn that pins the child (client or emulator), or None."""
+    if not args.pin:
+        return None
+    c, _, e = args.pin.partition(":")
+    mask = cpus(c if which == "client" else e)
+    return lambda: os.sched_setaffinity(0, mask)
+
+
 def measure_c(name, cmd, port, syms, args):
     """The same figures from bench/rsp_client.c; {figure: seconds}."""
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+                            stderr=subprocess.PIPE, preexec_fn=pinner("emu", args))
     res = {}
     try:
         out = subprocess.run([args.client_bin, str(port), hex(syms["bump"]),
                               hex(syms["_start"]), str(args.n)],
-                             capture_output=True, text=True, timeout=300)
+                             capture_output=True, text=True, timeout=300,
+                             preexec_fn=pinner("client", args))
         if out.returncode != 0:
             sys.stderr.write("%s: %s" % (name, out.stderr))
         for line in out.stdout.splitlines():
@@ -129,7 +154,9 @@ def measure(name, cmd, port, syms, args):
     if args.client == "c":
         return measure_c(name, cmd, port, syms, args)
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+                            stderr=subprocess.PIPE, preexec_fn=pinner("emu", args))
+    if args.pin:
+        os.sched_setaffinity(0, cpus(args.pin.partition(":")[0]))
     res = {}
     try:
         r = RSP(port)
@@ -202,6 +229,8 @@ def main():
     ap.add_argument("--smp", type=int, default=4)
     ap.add_argument("-n", type=int, default=200, help="repetitions per figure")
     ap.add_argument("--client", choices=["c", "python"], default=None)
+    ap.add_argument("--pin", default=None, metavar="CLIENT_CPUS:EMU_CPUS",
+                    help="pin the client and the emulator, e.g. 0:0 or 0:1")
     args = ap.parse_args()
     args.client_bin = os.path.join(args.build, "bench", "rsp_client")
     if args.client is None:
@@ -221,8 +250,9 @@ def main():
         else:
             cmd = [binary] + machine + ["-gdb", "tcp:127.0.0.1:%d" % port]
         results[name] = measure(name, cmd, port, syms, args)
-    print("%-10s %12s %12s %8s   (%d vCPUs busy, median of up to %d, %s client)" %
-          ("figure", "rhyve", "qemu", "ratio", args.smp, args.n, args.client))
+    print("%-10s %12s %12s %8s   (%d vCPUs busy, median of up to %d, %s client%s)" %
+          ("figure", "rhyve", "qemu", "ratio", args.smp, args.n, args.client,
+           ", pinned " + args.pin if args.pin else ""))
     for fig in ("step", "g", "m 1KiB", "ctrl-c", "bp cycle"):
         a = results["rhyve"].get(fig)
         b = results["qemu"].get(fig)

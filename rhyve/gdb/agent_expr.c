@@ -5,7 +5,9 @@
  *
  * The opcodes are data: one table row per opcode gives its immediate
  * size and its stack effect, which the verifier and the interpreter's
- * bounds checks both read, so the two cannot disagree.
+ * bounds checks both read, so the two cannot disagree.  printf, the one
+ * opcode with an operand of variable length, is the one exception to the
+ * fixed immediate size (insn_len()).
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -26,13 +28,14 @@ enum {
 	OP_CONST8 = 0x22, OP_CONST16 = 0x23, OP_CONST32 = 0x24,
 	OP_CONST64 = 0x25, OP_REG = 0x26, OP_END = 0x27, OP_DUP = 0x28,
 	OP_POP = 0x29, OP_ZERO_EXT = 0x2a, OP_SWAP = 0x2b, OP_PICK = 0x32,
-	OP_ROT = 0x33,
+	OP_ROT = 0x33, OP_PRINTF = 0x34,
 };
 
 #define F_JUMP	0x1	/* immediate is a jump target */
 #define F_NOFALL 0x2	/* never continues with the next instruction */
 #define F_PICK	0x4	/* needs imm + 1 values (pick) */
 #define F_BITS	0x8	/* immediate is a bit count, 1..64 */
+#define F_PRINTF 0x10	/* printf: NARGS, LEN(2), FORMAT; commands only */
 
 struct ax_op {
 	uint8_t	imm;		/* immediate bytes */
@@ -64,6 +67,7 @@ static const struct ax_op ops[256] = {
 	OP(OP_DUP, 0, 1, 2, 0),		OP(OP_POP, 0, 1, 0, 0),
 	OP(OP_SWAP, 0, 2, 2, 0),	OP(OP_ROT, 0, 3, 3, 0),
 	OP(OP_PICK, 1, 0, 0, F_PICK),
+	OP(OP_PRINTF, 3, 0, 0, F_PRINTF),	/* + LEN format bytes */
 };
 #undef OP
 
@@ -78,15 +82,41 @@ imm_be(const uint8_t *p, unsigned n)
 	return v;
 }
 
-/* Stack effect of the instruction at code[pc] (operands in range). */
+/*
+ * Length of the instruction at code[pc] (a supported opcode), or 0 when
+ * its operands run past len.
+ */
+static size_t
+insn_len(const uint8_t *code, size_t len, size_t pc)
+{
+	const struct ax_op *o = &ops[code[pc]];
+	size_t n = 1u + o->imm;
+
+	if (pc + n > len)
+		return 0;
+	if (o->flags & F_PRINTF)
+		n += (size_t)imm_be(&code[pc + 2], 2);
+	return pc + n > len ? 0 : n;
+}
+
+/*
+ * Stack effect of the instruction at code[pc] (operands in range); 'cmd':
+ * a command, whose 'end' needs no value.
+ */
 static void
-effect(const uint8_t *code, size_t pc, unsigned *pop, unsigned *push)
+effect(const uint8_t *code, size_t pc, bool cmd, unsigned *pop,
+    unsigned *push)
 {
 	const struct ax_op *o = &ops[code[pc]];
 
 	if (o->flags & F_PICK) {
 		*pop = (unsigned)code[pc + 1] + 1;
 		*push = *pop + 1;
+	} else if (o->flags & F_PRINTF) {
+		*pop = (unsigned)code[pc + 1] + 2;	/* + function, channel */
+		*push = 0;
+	} else if (cmd && code[pc] == OP_END) {
+		*pop = *push = 0;
 	} else {
 		*pop = o->pop;
 		*push = o->push;
@@ -106,13 +136,33 @@ fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
-int
-ax_verify(const uint8_t *code, size_t len, char *err, size_t errlen)
+/* Check printf's operands at code[pc] (in range): its format string. */
+static int
+verify_printf(const uint8_t *code, size_t pc, size_t n, char *err,
+    size_t errlen)
+{
+	size_t flen = n - 4;
+	char why[96];
+
+	if (flen == 0 || code[pc + n - 1] != '\0')
+		return fail(err, errlen, "at %zu: printf format not "
+		    "NUL-terminated", pc);
+	if (memchr(&code[pc + 4], '\0', flen - 1) != NULL)
+		return fail(err, errlen, "at %zu: NUL inside the printf "
+		    "format", pc);
+	if (ax_format(&code[pc + 4], flen - 1, NULL, code[pc + 1], NULL, NULL,
+	    NULL, 0, NULL, why, sizeof(why)) != AX_OK)
+		return fail(err, errlen, "at %zu: printf: %s", pc, why);
+	return 0;
+}
+
+static int
+verify(const uint8_t *code, size_t len, bool cmd, char *err, size_t errlen)
 {
 	int16_t depth[AX_LEN_MAX];	/* -1: not reached yet */
 	uint16_t work[AX_LEN_MAX];
 	bool start[AX_LEN_MAX];
-	size_t pc, nwork = 0;
+	size_t pc, n, nwork = 0;
 
 	if (errlen > 0)
 		err[0] = '\0';
@@ -121,13 +171,15 @@ ax_verify(const uint8_t *code, size_t len, char *err, size_t errlen)
 
 	/* Decode linearly: instruction starts, known opcodes, operands. */
 	memset(start, 0, len);
-	for (pc = 0; pc < len; pc += 1u + ops[code[pc]].imm) {
+	for (pc = 0; pc < len; pc += n) {
 		const struct ax_op *o = &ops[code[pc]];
 
-		if (!o->ok)
+		if (!o->ok || ((o->flags & F_PRINTF) && !cmd))
 			return fail(err, errlen,
-			    "at %zu: opcode 0x%02x not supported", pc, code[pc]);
-		if (pc + o->imm >= len)
+			    "at %zu: opcode 0x%02x not supported%s", pc,
+			    code[pc], o->ok ? " in a condition" : "");
+		n = insn_len(code, len, pc);
+		if (n == 0)
 			return fail(err, errlen,
 			    "at %zu: operand of 0x%02x runs past the end", pc,
 			    code[pc]);
@@ -135,6 +187,9 @@ ax_verify(const uint8_t *code, size_t len, char *err, size_t errlen)
 		    (code[pc + 1] == 0 || code[pc + 1] > 64))
 			return fail(err, errlen, "at %zu: bit count %u", pc,
 			    code[pc + 1]);
+		if ((o->flags & F_PRINTF) &&
+		    verify_printf(code, pc, n, err, errlen) != 0)
+			return -1;
 		start[pc] = true;
 	}
 
@@ -156,7 +211,8 @@ ax_verify(const uint8_t *code, size_t len, char *err, size_t errlen)
 		pc = work[--nwork];
 		o = &ops[code[pc]];
 		d = (unsigned)depth[pc];
-		effect(code, pc, &pop, &push);
+		n = insn_len(code, len, pc);
+		effect(code, pc, cmd, &pop, &push);
 		if (pop > d)
 			return fail(err, errlen, "at %zu: stack underflow "
 			    "(depth %u)", pc, d);
@@ -165,10 +221,10 @@ ax_verify(const uint8_t *code, size_t len, char *err, size_t errlen)
 			return fail(err, errlen, "at %zu: stack deeper than %u",
 			    pc, AX_STACK_MAX);
 		if (!(o->flags & F_NOFALL)) {
-			if (pc + 1 + o->imm >= len)
+			if (pc + n >= len)
 				return fail(err, errlen, "at %zu: runs off the "
 				    "end without 'end'", pc);
-			succ[nsucc++] = pc + 1 + o->imm;
+			succ[nsucc++] = pc + n;
 		}
 		if (o->flags & F_JUMP) {
 			size_t t = (size_t)imm_be(&code[pc + 1], 2);
@@ -191,6 +247,18 @@ ax_verify(const uint8_t *code, size_t len, char *err, size_t errlen)
 	return 0;
 }
 
+int
+ax_verify(const uint8_t *code, size_t len, char *err, size_t errlen)
+{
+	return verify(code, len, false, err, errlen);
+}
+
+int
+ax_verify_cmd(const uint8_t *code, size_t len, char *err, size_t errlen)
+{
+	return verify(code, len, true, err, errlen);
+}
+
 /* Sign-extend v from its low 'bits' bits (1..64). */
 static uint64_t
 sext(uint64_t v, unsigned bits)
@@ -210,8 +278,40 @@ zext(uint64_t v, unsigned bits)
 	return bits >= 64 ? v : v & ((UINT64_C(1) << bits) - 1);
 }
 
-int
-ax_eval(const uint8_t *code, size_t len, const struct ax_env *env,
+/*
+ * printf at code[at] (n bytes, checked against the code's end) with the
+ * stack st[0..sp): format, hand the text to env->out.  *steps is charged
+ * for every byte %s reads.
+ */
+static int
+run_printf(const uint8_t *code, size_t at, size_t n, const uint64_t *st,
+    unsigned sp, const struct ax_env *env, unsigned *steps)
+{
+	uint64_t args[AX_STACK_MAX];
+	unsigned nargs = code[at + 1], i, budget;
+	char out[AX_PRINTF_MAX];
+	size_t outlen, flen = n - 4;
+	int e;
+
+	if (flen == 0 || code[at + n - 1] != '\0')
+		return AX_E_FORMAT;
+	/* top: function, then channel, then the arguments, first first */
+	for (i = 0; i < nargs; i++)
+		args[i] = st[sp - 3 - i];
+	budget = AX_STEPS_MAX - *steps;
+	e = ax_format(&code[at + 4], flen - 1, args, nargs, env, &budget, out,
+	    sizeof(out), &outlen, NULL, 0);
+	*steps = AX_STEPS_MAX - budget;
+	if (e != AX_OK)
+		return e;
+	if (env != NULL && env->out != NULL && outlen > 0)
+		env->out(env->arg, out, outlen);
+	return AX_OK;
+}
+
+/* The interpreter: a condition (cmd false) or a command. */
+static int
+run(const uint8_t *code, size_t len, const struct ax_env *env, bool cmd,
     uint64_t *result)
 {
 	uint64_t st[AX_STACK_MAX + 1];
@@ -225,22 +325,25 @@ ax_eval(const uint8_t *code, size_t len, const struct ax_env *env,
 		const struct ax_op *o;
 		unsigned pop, push;
 		uint64_t a, b, imm = 0;
+		size_t n;
 		uint8_t op;
+		int e;
 
 		if (pc >= len)
 			return AX_E_BOUNDS;
 		op = code[pc];
 		o = &ops[op];
-		if (!o->ok)
+		if (!o->ok || ((o->flags & F_PRINTF) && !cmd))
 			return AX_E_OPCODE;
-		if (pc + o->imm >= len)
+		n = insn_len(code, len, pc);
+		if (n == 0)
 			return AX_E_BOUNDS;
 		if (o->imm > 0)
 			imm = imm_be(&code[pc + 1], o->imm);
-		effect(code, pc, &pop, &push);
+		effect(code, pc, cmd, &pop, &push);
 		if (pop > sp || sp - pop + push > AX_STACK_MAX)
 			return AX_E_STACK;
-		pc += 1u + o->imm;
+		pc += n;
 
 		/* b is the top, a the one below, as the spec writes them */
 		switch (op) {
@@ -309,15 +412,15 @@ ax_eval(const uint8_t *code, size_t len, const struct ax_env *env,
 			    (unsigned)imm) : zext(st[sp - 1], (unsigned)imm);
 			break;
 		case OP_REF8: case OP_REF16: case OP_REF32: case OP_REF64: {
-			size_t n = (size_t)1 << (op - OP_REF8);
+			size_t nbytes = (size_t)1 << (op - OP_REF8);
 			uint8_t buf[8];
 			uint64_t v = 0;
 
 			if (env == NULL || env->mem == NULL ||
-			    env->mem(env->arg, st[sp - 1], buf, n) != 0)
+			    env->mem(env->arg, st[sp - 1], buf, nbytes) != 0)
 				return AX_E_MEM;
-			while (n-- > 0)		/* little-endian target */
-				v = v << 8 | buf[n];
+			while (nbytes-- > 0)	/* little-endian target */
+				v = v << 8 | buf[nbytes];
 			st[sp - 1] = v;
 			break;
 		}
@@ -339,8 +442,15 @@ ax_eval(const uint8_t *code, size_t len, const struct ax_env *env,
 			st[sp++] = a;
 			break;
 		case OP_END:
-			*result = st[sp - 1];
+			if (result != NULL && sp > 0)
+				*result = st[sp - 1];
 			return AX_OK;
+		case OP_PRINTF:
+			e = run_printf(code, pc - n, n, st, sp, env, &steps);
+			if (e != AX_OK)
+				return e;
+			sp -= pop;
+			break;
 		case OP_DUP:
 			st[sp] = st[sp - 1];
 			sp++;
@@ -371,6 +481,19 @@ ax_eval(const uint8_t *code, size_t len, const struct ax_env *env,
 	return AX_E_STEPS;
 }
 
+int
+ax_eval(const uint8_t *code, size_t len, const struct ax_env *env,
+    uint64_t *result)
+{
+	return run(code, len, env, false, result);
+}
+
+int
+ax_run_cmd(const uint8_t *code, size_t len, const struct ax_env *env)
+{
+	return run(code, len, env, true, NULL);
+}
+
 const char *
 ax_strerror(int err)
 {
@@ -383,6 +506,7 @@ ax_strerror(int err)
 	case AX_E_DIV0:		return "division by zero";
 	case AX_E_REG:		return "register not readable";
 	case AX_E_MEM:		return "memory not readable";
+	case AX_E_FORMAT:	return "bad printf format";
 	default:		return "unknown error";
 	}
 }

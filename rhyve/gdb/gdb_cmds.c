@@ -317,14 +317,16 @@ bad:
 }
 
 /*
- * Insert (a reference to) a breakpoint.  'cond' (owned by this call, even
- * on failure) is its new condition set or NULL.  GDB sends Z0 again for
- * an inserted address when its conditions change: a Z0 that carries
- * conditions, or that meets an address with conditions, replaces them
- * rather than adding a reference (GDB removes it with one z0).
+ * Insert (a reference to) a breakpoint.  'cond' and 'cmds' (owned by this
+ * call, even on failure) are its new condition and command sets or NULL.
+ * GDB sends Z0 again for an inserted address when its conditions or
+ * commands change: a Z0 that carries either, or that meets an address
+ * with either, replaces both rather than adding a reference (GDB removes
+ * it with one z0).
  */
 static bool
-bp_insert_locked(uint64_t addr, bool hw, struct gdb_cond *cond)
+bp_insert_locked(uint64_t addr, bool hw, struct gdb_cond *cond,
+    struct gdb_cond *cmds)
 {
 	struct gdb_bp *b;
 	int i;
@@ -336,10 +338,14 @@ bp_insert_locked(uint64_t addr, bool hw, struct gdb_cond *cond)
 		if (b->addr != addr)
 			continue;
 		refs = hw ? &b->hw : &b->sw;
-		if (cond != NULL || b->cond != NULL) {
+		if (cond != NULL || b->cond != NULL || cmds != NULL ||
+		    b->cmds != NULL) {
 			if (b->cond != NULL)
 				gdbs_cond_put_locked(b->cond);
+			if (b->cmds != NULL)
+				gdbs_cond_put_locked(b->cmds);
 			b->cond = cond;
+			b->cmds = cmds;
 			if (*refs == 0)
 				(*refs)++;
 		} else {
@@ -359,11 +365,13 @@ bp_insert_locked(uint64_t addr, bool hw, struct gdb_cond *cond)
 	if (vm_set_breakpoint(gdbsrv.ctx, addr, true) != 0)
 		goto fail;
 	gdbsrv.bps[gdbsrv.nbps++] = (struct gdb_bp){ .addr = addr, .sw = !hw,
-	    .hw = hw, .cond = cond };
+	    .hw = hw, .cond = cond, .cmds = cmds };
 	return true;
 fail:
 	if (cond != NULL)
 		gdbs_cond_put_locked(cond);
+	if (cmds != NULL)
+		gdbs_cond_put_locked(cmds);
 	return false;
 }
 
@@ -387,6 +395,8 @@ bp_remove_locked(uint64_t addr, bool hw)
 			vm_set_breakpoint(gdbsrv.ctx, addr, false);
 			if (b->cond != NULL)
 				gdbs_cond_put_locked(b->cond);
+			if (b->cmds != NULL)
+				gdbs_cond_put_locked(b->cmds);
 			*b = gdbsrv.bps[--gdbsrv.nbps];
 		}
 		return true;
@@ -431,16 +441,16 @@ wp_change_locked(uint64_t addr, uint64_t len, int type, bool insert)
 }
 
 /*
- * Z/z type,addr,kind[;cond_list].  A Z0/Z1 cond_list ("X len,expr"...)
- * becomes target-side conditions (gdb_cond.h); an expression that fails
- * verification is refused with E16 and nothing changes.  Breakpoint
- * commands (";cmds:") are not offered in qSupported and are refused.
+ * Z/z type,addr,kind[;cond_list][;cmds:persist,cmd_list].  A Z0/Z1
+ * cond_list ("X len,expr"...) becomes target-side conditions, a cmd_list
+ * target-side commands (gdb_cond.h); an expression that fails
+ * verification is refused with E16 and nothing changes.
  */
 static void
 h_break(struct gdb_cursor *k, bool insert)
 {
 	uint64_t type, addr, kind;
-	struct gdb_cond *cond = NULL;
+	struct gdb_cond *cond = NULL, *cmds = NULL;
 	bool ok;
 
 	if (!gdb_cur_hex(k, &type) || !gdb_cur_char(k, ',') || !gdb_cur_hex(k, &addr) ||
@@ -449,25 +459,43 @@ h_break(struct gdb_cursor *k, bool insert)
 		return;
 	}
 	if (insert && k->p < k->end) {
-		size_t rest = (size_t)(k->end - k->p);
+		const uint8_t *c;
+		size_t rest;
 		char why[128];
 
-		if (type > 1 || !gdb_cur_char(k, ';') ||
-		    memmem(k->p, rest - 1, "cmds:", 5) != NULL) {
+		if (type > 1 || !gdb_cur_char(k, ';')) {
 			gdbs_reply_error(EINVAL);
 			return;
 		}
-		cond = gdb_cond_parse(k->p, rest - 1, gdbsrv.phys, why,
-		    sizeof(why));
-		if (cond == NULL) {
-			gdbs_reply_error(EINVAL);
-			return;
+		/* "cmds:" cannot occur in a cond_list (hex, 'X', ',', ';') */
+		rest = (size_t)(k->end - k->p);
+		c = memmem(k->p, rest, "cmds:", 5);
+		if (c != NULL) {
+			cmds = gdb_cmds_parse(c + 5, (size_t)(k->end - c - 5),
+			    gdbsrv.phys, why, sizeof(why));
+			if (cmds == NULL || (c > k->p && c[-1] != ';')) {
+				if (cmds != NULL)
+					gdbs_cond_put_locked(cmds);
+				gdbs_reply_error(EINVAL);
+				return;
+			}
+			rest = c > k->p ? (size_t)(c - 1 - k->p) : 0;
+		}
+		if (c == NULL || rest > 0) {
+			cond = gdb_cond_parse(k->p, rest, gdbsrv.phys, why,
+			    sizeof(why));
+			if (cond == NULL) {
+				if (cmds != NULL)
+					gdbs_cond_put_locked(cmds);
+				gdbs_reply_error(EINVAL);
+				return;
+			}
 		}
 	}
 	switch (type) {
 	case 0:
 	case 1:
-		ok = insert ? bp_insert_locked(addr, type == 1, cond) :
+		ok = insert ? bp_insert_locked(addr, type == 1, cond, cmds) :
 		    bp_remove_locked(addr, type == 1);
 		break;
 	case 2:
@@ -658,6 +686,9 @@ h_monitor(struct gdb_cursor *k)
 		gdb_buf_printf(&o, "target-side conditions: %" PRIu64
 		    " evaluated, %" PRIu64 " false (not reported)\n",
 		    gdbsrv.cond_evals, gdbsrv.cond_passes);
+		gdb_buf_printf(&o, "target-side commands: %" PRIu64 " hits ran "
+		    "them, %" PRIu64 " bytes printed, %" PRIu64 " dropped\n",
+		    gdbsrv.cmd_runs, gdbsrv.cmd_bytes, gdbsrv.cmd_dropped);
 	} else if (strcmp(cmd, "hart") == 0 || strcmp(cmd, "suspend") == 0 ||
 	    strcmp(cmd, "resume") == 0) {
 		char *end;
@@ -722,14 +753,14 @@ h_host_info(bool process)
 
 /*
  * Optional protocol features, advertised in qSupported only when present:
- * GDB then uses them (BreakpointCommands is not implemented).
+ * GDB then uses them.
  */
 static const struct {
 	const char	*name;
 	bool		 present;
 } features[] = {
 	{ "ConditionalBreakpoints", true },	/* gdb_cond.c */
-	{ "BreakpointCommands", false },
+	{ "BreakpointCommands", true },		/* gdb_dprintf.c */
 	{ "QNonStop", true },			/* gdb_nonstop.c */
 };
 

@@ -1,7 +1,7 @@
 /*
- * gdb_cond.c - target-side breakpoint conditions: parse a Z0/Z1
- * cond_list into verified agent expressions and evaluate them.  See
- * gdb_cond.h; the bytecode itself is agent_expr.c's.
+ * gdb_cond.c - target-side breakpoint conditions and commands: parse a
+ * Z0/Z1 cond_list or cmd_list into verified agent expressions, evaluate
+ * or run them.  See gdb_cond.h; the bytecode itself is agent_expr.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,10 +10,11 @@
 #include "gdb_cond.h"
 #include "gdb_packet.h"
 
-struct gdb_cond *
-gdb_cond_parse(const uint8_t *p, size_t len, bool phys, char *err,
+static struct gdb_cond *
+parse_list(const uint8_t *p, size_t len, bool phys, bool cmds, char *err,
     size_t errlen)
 {
+	const char *what = cmds ? "command" : "condition";
 	struct gdb_cursor k = { p, p + len };
 	struct gdb_cond_expr items[GDB_COND_MAX];
 	size_t total = 0, off;
@@ -31,18 +32,18 @@ gdb_cond_parse(const uint8_t *p, size_t len, bool phys, char *err,
 			(void)gdb_cur_char(&k, ';');
 		if (!gdb_cur_char(&k, 'X') || !gdb_cur_hex(&k, &xlen) ||
 		    !gdb_cur_char(&k, ',')) {
-			snprintf(err, errlen, "condition %d: expected X len,expr",
-			    n);
+			snprintf(err, errlen, "%s %d: expected X len,expr",
+			    what, n);
 			return NULL;
 		}
 		if (n == GDB_COND_MAX) {
-			snprintf(err, errlen, "more than %d conditions",
-			    GDB_COND_MAX);
+			snprintf(err, errlen, "more than %d %ss",
+			    GDB_COND_MAX, what);
 			return NULL;
 		}
 		if (xlen == 0 || xlen > AX_LEN_MAX ||
 		    (size_t)(k.end - k.p) < 2 * xlen) {
-			snprintf(err, errlen, "condition %d: bad length", n);
+			snprintf(err, errlen, "%s %d: bad length", what, n);
 			return NULL;
 		}
 		items[n].code = k.p;		/* hex, decoded below */
@@ -52,7 +53,7 @@ gdb_cond_parse(const uint8_t *p, size_t len, bool phys, char *err,
 		n++;
 	}
 	if (n == 0) {
-		snprintf(err, errlen, "empty condition list");
+		snprintf(err, errlen, "empty %s list", what);
 		return NULL;
 	}
 	c = malloc(sizeof(*c) + (size_t)n * sizeof(c->x[0]) + total);
@@ -62,6 +63,8 @@ gdb_cond_parse(const uint8_t *p, size_t len, bool phys, char *err,
 	}
 	c->refs = 1;
 	c->phys = phys;
+	c->cmds = cmds;
+	c->persist = false;
 	c->n = n;
 	store = (uint8_t *)&c->x[n];
 	for (i = 0, off = 0; i < n; i++) {
@@ -69,12 +72,13 @@ gdb_cond_parse(const uint8_t *p, size_t len, bool phys, char *err,
 
 		if (!gdb_hex_decode(items[i].code, 2 * items[i].len,
 		    store + off, items[i].len)) {
-			snprintf(err, errlen, "condition %d: bad hex", i);
+			snprintf(err, errlen, "%s %d: bad hex", what, i);
 			free(c);
 			return NULL;
 		}
-		if (ax_verify(store + off, items[i].len, why, sizeof(why)) != 0) {
-			snprintf(err, errlen, "condition %d: %s", i, why);
+		if ((cmds ? ax_verify_cmd : ax_verify)(store + off,
+		    items[i].len, why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "%s %d: %s", what, i, why);
 			free(c);
 			return NULL;
 		}
@@ -83,6 +87,49 @@ gdb_cond_parse(const uint8_t *p, size_t len, bool phys, char *err,
 		off += items[i].len;
 	}
 	return c;
+}
+
+struct gdb_cond *
+gdb_cond_parse(const uint8_t *p, size_t len, bool phys, char *err,
+    size_t errlen)
+{
+	return parse_list(p, len, phys, false, err, errlen);
+}
+
+struct gdb_cond *
+gdb_cmds_parse(const uint8_t *p, size_t len, bool phys, char *err,
+    size_t errlen)
+{
+	struct gdb_cursor k = { p, p + len };
+	struct gdb_cond *c;
+	uint64_t persist;
+
+	if (!gdb_cur_hex(&k, &persist) || persist > 1 ||
+	    !gdb_cur_char(&k, ',')) {
+		if (errlen > 0)
+			snprintf(err, errlen, "cmds: expected persist,");
+		return NULL;
+	}
+	c = parse_list(k.p, (size_t)(k.end - k.p), phys, true, err, errlen);
+	if (c != NULL)
+		c->persist = persist == 1;
+	return c;
+}
+
+int
+gdb_cmds_run(const struct gdb_cond *c, const struct ax_env *env,
+    int *failed)
+{
+	int i, e;
+
+	for (i = 0; i < c->n; i++) {
+		e = ax_run_cmd(c->x[i].code, c->x[i].len, env);
+		if (e != AX_OK) {
+			*failed = i;
+			return e;
+		}
+	}
+	return AX_OK;
 }
 
 bool

@@ -1,7 +1,8 @@
 /*
  * gdb_server.h - the debug server's shared state, private to gdb.c
- * (transport, run control, vCPU hooks), gdb_cmds.c (the packet handlers)
- * and gdb_nonstop.c (non-stop mode).  The rest of rhyve uses gdb.h.
+ * (transport, run control, vCPU hooks), gdb_cmds.c (the packet handlers),
+ * gdb_nonstop.c (non-stop mode) and gdb_dprintf.c (breakpoint conditions
+ * and commands in the vCPU, their output).  The rest of rhyve uses gdb.h.
  */
 #ifndef RHYVE_GDB_SERVER_H
 #define RHYVE_GDB_SERVER_H
@@ -57,6 +58,7 @@ struct gdb_vcpu {
 	int	 ns_sig;	/* (g) non-stop: signal of a stop with no event */
 	bool	 ns_inq;	/* (g) non-stop: its stop awaits vStopped */
 	bool	 ns_told;	/* (g) non-stop: its stop was queued for GDB */
+	int	 cpu;		/* (g) host CPU its thread last parked on */
 };
 
 /* A breakpoint address.  Locking: (g) under gdbsrv.mtx, like the array. */
@@ -65,6 +67,9 @@ struct gdb_bp {
 	int	 sw, hw;	/* references from Z0 and Z1 */
 	struct gdb_cond *cond;	/* target-side conditions (one reference),
 				   or NULL: stop on every hit */
+	struct gdb_cond *cmds;	/* target-side commands (one reference),
+				   or NULL; with commands a hit whose
+				   conditions hold runs them, never stops */
 };
 
 struct gdb_wp {
@@ -109,6 +114,10 @@ struct gdb_server {
 	int		 nwps, capwps;	/* (g) */
 	uint64_t	 cond_evals;	/* (g) conditional hits evaluated */
 	uint64_t	 cond_passes;	/* (g) ... that were false: not reported */
+	uint64_t	 cmd_runs;	/* (g) hits that ran breakpoint commands */
+	uint64_t	 cmd_bytes;	/* (g) ... text they printed */
+	uint64_t	 cmd_dropped;	/* (g) ... text lost: GDB's queue full */
+	struct gdb_buf	 dout;		/* (g) command output for 'O' packets */
 	struct gdb_nonstop ns;		/* (g) non-stop mode, see gdb_nonstop.h */
 
 	int		 cfd;		/* (s) connection or -1 */
@@ -127,6 +136,9 @@ struct gdb_server {
 	int		 gsel, csel;	/* (s) Hg / Hc thread (0 any, -1 all) */
 	bool		 step_mask_irq;	/* (s) monitor step-irq */
 	bool		 phys;		/* (s) monitor phys */
+	uint64_t	 replies;	/* (s) packets sent to GDB */
+	bool		 spin_ok;	/* (s) may spin for the next event (a
+					   resumed vCPU needs not our CPU) */
 	char		*threads_xml;	/* (s) qXfer:threads:read snapshot */
 	size_t		 threads_len;	/* (s) */
 };
@@ -152,6 +164,20 @@ void	gdbs_stop_all_locked(void);
 void	gdbs_disarm_step(int vcpu);
 /* Drop a reference to a condition set, freeing it with the last one. */
 void	gdbs_cond_put_locked(struct gdb_cond *c);
+/* Wake the server thread (its eventfd).  Any thread. */
+void	gdbs_notify_server(void);
+
+/*
+ * gdb_dprintf.c.  gdbs_cond_holds(): does condition set c hold for vcpu
+ * (its registers and memory; no lock needed, the caller holds a
+ * reference or the lock).  gdbs_run_cmds(): run a command set hit at pc
+ * by vcpu, from its own thread without the lock, and hand the output to
+ * GDB or stderr.  gdbs_flush_output_locked(): server thread, send the
+ * queued output ('O' packets while GDB waits for a stop reply).
+ */
+bool	gdbs_cond_holds(int vcpu, const struct gdb_cond *c);
+void	gdbs_run_cmds(int vcpu, uint64_t pc, const struct gdb_cond *cmds);
+void	gdbs_flush_output_locked(void);
 
 /*
  * gdb_cmds.c: serve one packet (gdbsrv.mtx held), with every vCPU

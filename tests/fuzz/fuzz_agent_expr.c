@@ -1,23 +1,29 @@
 /*
  * fuzz_agent_expr.c - libFuzzer harness for the agent-expression verifier
- * and interpreter (rhyve/gdb/agent_expr.c) and the Z0/Z1 condition-list
- * parser (rhyve/gdb/gdb_cond.c): the bytecode a debugger sends with a
- * conditional breakpoint, which rhyve's vCPUs then run.  Spec: GDB
- * manual, appendix "The GDB Agent Expression Mechanism".
+ * and interpreter (rhyve/gdb/agent_expr.c, ax_printf.c) and the Z0/Z1
+ * condition- and command-list parsers (rhyve/gdb/gdb_cond.c): the
+ * bytecode a debugger sends with a conditional breakpoint or a dprintf
+ * (breakpoint commands, printf 0x34), which rhyve's vCPUs then run.
+ * Spec: GDB manual, appendix "The GDB Agent Expression Mechanism".
  *
  * Feeds: the input is the bytecode.  It goes to ax_verify(), then to
  * ax_eval() whatever the verdict (the interpreter must be safe on its
  * own) against a fake machine: registers derived from their number, 256
  * bytes of memory at 0x1000 (from the input), other addresses fail.  The
  * same bytes, hex-encoded as "X len,hex", go to gdb_cond_parse(); the
- * raw input, as text, goes there too.
+ * raw input, as text, goes there too.  The same bytes also go through
+ * the command path: ax_verify_cmd(), ax_run_cmd() (printf output checked)
+ * and gdb_cmds_parse() of "P,X len,hex".
  *
  * Asserts: no memory error or undefined behaviour (ASan/UBSan); a
  * message after every refusal; verified code never fails with a stack,
  * bounds or opcode error (the verifier's promise); no more register or
  * memory reads than AX_STEPS_MAX (evaluation is bounded); reads only of
  * 1, 2, 4 or 8 bytes; the condition parser accepts the hex form exactly
- * when ax_verify() accepts the code, and evaluates it to the same verdict.
+ * when ax_verify() accepts the code, and evaluates it to the same verdict;
+ * the same for commands, where verified code never fails with a format
+ * error either, a printf prints at most AX_PRINTF_MAX - 1 bytes with no
+ * NUL, and %s reads count against the step limit.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -34,6 +40,7 @@ int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 struct machine {
 	uint8_t	 mem[256];
 	unsigned reads;
+	size_t	 printed;
 };
 
 static int
@@ -61,11 +68,82 @@ m_mem(void *arg, uint64_t addr, void *buf, size_t len)
 	return 0;
 }
 
+static void
+m_out(void *arg, const char *text, size_t len)
+{
+	struct machine *m = arg;
+
+	CHECK(len > 0 && len < AX_PRINTF_MAX);
+	CHECK(memchr(text, '\0', len) == NULL);
+	m->printed += len;
+}
+
+/* The command path: verifier, interpreter, "cmds:" parser. */
+static void
+commands(const uint8_t *data, const uint8_t *code, size_t size,
+    struct machine *m)
+{
+	struct ax_env env = { m, m_reg, m_mem, m_out };
+	char err[96];
+	int v, e;
+
+	v = ax_verify_cmd(code, size, err, sizeof(err));
+	CHECK(v == 0 || v == -1);
+	CHECK(strlen(err) < sizeof(err));
+	CHECK(v == 0 || err[0] != '\0');
+	m->reads = 0;
+	e = ax_run_cmd(code, size, &env);
+	CHECK(e <= 0 && e >= AX_E_FORMAT);
+	CHECK(m->reads <= AX_STEPS_MAX);
+	if (v == 0)
+		CHECK(e != AX_E_STACK && e != AX_E_BOUNDS &&
+		    e != AX_E_OPCODE && e != AX_E_FORMAT);
+	/* a condition that verifies is a command that verifies */
+	if (ax_verify(code, size, err, sizeof(err)) == 0)
+		CHECK(v == 0);
+	if (size > 0 && size <= AX_LEN_MAX) {
+		size_t tl = 32 + 2 * size, n;
+		char *text = malloc(tl);
+		struct gdb_cond *c;
+		int failed = -1;
+
+		CHECK(text != NULL);
+		n = (size_t)snprintf(text, tl, "%d,X%zx,", data[0] & 1, size);
+		for (size_t i = 0; i < size; i++)
+			n += (size_t)snprintf(text + n, tl - n, "%02x", data[i]);
+		c = gdb_cmds_parse((const uint8_t *)text, n, false, err,
+		    sizeof(err));
+		CHECK((c != NULL) == (v == 0));
+		if (c != NULL) {
+			CHECK(c->cmds && c->persist == (data[0] & 1) && c->n == 1);
+			m->reads = 0;
+			e = gdb_cmds_run(c, &env, &failed);
+			CHECK(e == AX_OK || failed == 0);
+			CHECK(m->reads <= AX_STEPS_MAX);
+			gdb_cond_free(c);
+		}
+		free(text);
+	}
+	/* the raw input as a command list */
+	{
+		struct gdb_cond *c = gdb_cmds_parse(code, size, false, err,
+		    sizeof(err));
+		int failed;
+
+		CHECK(c != NULL || err[0] != '\0');
+		if (c != NULL) {
+			CHECK(c->n >= 1 && c->n <= GDB_COND_MAX);
+			(void)gdb_cmds_run(c, &env, &failed);
+			gdb_cond_free(c);
+		}
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct machine m = { .reads = 0 };
-	struct ax_env env = { &m, m_reg, m_mem };
+	struct ax_env env = { &m, m_reg, m_mem, NULL };
 	char err[96];
 	uint64_t res = 0;
 	uint8_t *code;
@@ -125,6 +203,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			gdb_cond_free(c);
 		}
 	}
+	commands(data, code, size, &m);
 	free(code);
 	return 0;
 }

@@ -4,7 +4,8 @@ remote protocol client with hand-assembled agent-expression bytecode, on
 the 3-hart guest tests/guests/gdb/cond.S (every hart calls cond_fn(hart, i)
 for i = 1..cond_iters):
 
-  - qSupported offers ConditionalBreakpoints+ (not BreakpointCommands+);
+  - qSupported offers ConditionalBreakpoints+ (BreakpointCommands+ is
+    tested in gdb_dprintf_rsp.py);
   - Z0 ";X len,expr" on registers stops exactly where the condition holds,
     on the hart it names, while the false hits went by unreported
     (monitor info counts them);
@@ -110,7 +111,8 @@ def main():
         r = RSP(vm.port)
         sup = r.cmd("qSupported:multiprocess+;swbreak+;hwbreak+")
         ck("qSupported: ConditionalBreakpoints+", b"ConditionalBreakpoints+" in sup, sup)
-        ck("qSupported: no BreakpointCommands", b"BreakpointCommands" not in sup, sup)
+        ck("qSupported: BreakpointCommands+ (gdb_dprintf_rsp.py)",
+           b"BreakpointCommands+" in sup, sup)
         r.noack()
         r.cmd("?")
         # a long run, so that the guest is still going at every stop below
@@ -132,7 +134,7 @@ def main():
             "short hex": "X4,2227",
             "no X": "2227",
             "zero length": "X0,",
-            "commands": cond(bytes([0x22, 1, 0x27])) + ";cmds:0,X1,00",
+            "bad commands": cond(bytes([0x22, 1, 0x27])) + ";cmds:0,X1,00",
             "empty list": "",
         }
         for name, cl in bad.items():

@@ -4,7 +4,8 @@
  * built on it (rhyve/gdb/gdb_cond.c): every supported opcode, the edge
  * cases C leaves undefined (INT64_MIN / -1, shifts of 64 and more),
  * verification errors, runaway loops, stack under/overflow, division by
- * zero, failing register and memory reads.  Spec: GDB manual, appendix
+ * zero, failing register and memory reads; the printf of breakpoint
+ * commands (dprintf) and the Z0 ";cmds:" lists.  Spec: GDB manual, appendix
  * "The GDB Agent Expression Mechanism", "Bytecode Descriptions".
  */
 #include <criterion/criterion.h>
@@ -42,7 +43,7 @@ fake_mem(void *arg, uint64_t addr, void *buf, size_t len)
 	return 0;
 }
 
-static const struct ax_env env = { NULL, fake_reg, fake_mem };
+static const struct ax_env env = { NULL, fake_reg, fake_mem, NULL };
 
 static void
 setup(void)
@@ -437,4 +438,276 @@ Test(gdb_cond, at_most_gdb_cond_max)
 	gdb_cond_free(c);
 	sprintf(buf + n, "X3,220027");
 	cr_assert_null(parse(buf, NULL, 0));
+}
+
+/* ---- breakpoint commands: printf (0x34) ---------------------------------- */
+
+static char outbuf[8192];
+static size_t outlen;
+static int nouts;
+
+static void
+fake_out(void *arg, const char *text, size_t len)
+{
+	(void)arg;
+	cr_assert(outlen + len < sizeof(outbuf));
+	memcpy(outbuf + outlen, text, len);
+	outlen += len;
+	outbuf[outlen] = '\0';
+	nouts++;
+}
+
+static const struct ax_env penv = { NULL, fake_reg, fake_mem, fake_out };
+
+/*
+ * Build GDB's dprintf bytecode: the arguments' code (already in reverse
+ * order), channel, function, printf NARGS "fmt", end.
+ */
+static size_t
+mkprintf(uint8_t *code, const uint8_t *args, size_t alen, unsigned nargs,
+    const char *fmt)
+{
+	size_t n = 0, flen = strlen(fmt) + 1;
+
+	memcpy(code, args, alen);
+	n = alen;
+	code[n++] = 0x22; code[n++] = 0;		/* channel */
+	code[n++] = 0x22; code[n++] = 0;		/* function */
+	code[n++] = 0x34;
+	code[n++] = (uint8_t)nargs;
+	code[n++] = (uint8_t)(flen >> 8);
+	code[n++] = (uint8_t)flen;
+	memcpy(code + n, fmt, flen);
+	n += flen;
+	code[n++] = END;
+	return n;
+}
+
+/* Verify as a command, run, return the text printed. */
+static const char *
+print1(const char *fmt, unsigned nargs, const uint8_t *args, size_t alen)
+{
+	uint8_t code[512];
+	char e[128];
+	size_t n = mkprintf(code, args, alen, nargs, fmt);
+
+	outlen = 0;
+	outbuf[0] = '\0';
+	cr_assert_eq(ax_verify_cmd(code, n, e, sizeof(e)), 0, "%s: %s", fmt, e);
+	cr_assert_eq(ax_run_cmd(code, n, &penv), AX_OK, "%s", fmt);
+	return outbuf;
+}
+
+#define PRINT(fmt, nargs, ...) ({					\
+	static const uint8_t a_[] = { 0x00, __VA_ARGS__ };		\
+	print1((fmt), (nargs), a_ + 1, sizeof(a_) - 1);			\
+})
+
+/* Verify a command with printf: 0 or -1. */
+static int
+vprintf_cmd(const char *fmt, unsigned nargs, const uint8_t *args, size_t alen)
+{
+	uint8_t code[512];
+	char e[128] = "x";
+	size_t n = mkprintf(code, args, alen, nargs, fmt);
+	int v = ax_verify_cmd(code, n, e, sizeof(e));
+
+	if (v != 0)
+		cr_assert(e[0] != '\0');
+	return v;
+}
+
+Test(agent_expr, printf_as_gdb_sends_it, .init = setup)
+{
+	/* dprintf f,"hit %d %d\n",$a0,$a1: a1 pushed first, escapes raw */
+	cr_assert_str_eq(PRINT("hit %d %d\\n", 2, 0x26, 0, 11, 0x26, 0, 10),
+	    "hit 266 267\n");
+	cr_assert_eq(nouts, 1);
+	cr_assert_str_eq(print1("no args\\t\\\\\\\"", 0, NULL, 0),
+	    "no args\t\\\"");
+}
+
+Test(agent_expr, printf_conversions, .init = setup)
+{
+	cr_assert_str_eq(PRINT("%d|%i|%u", 3, K64(-1), K64(-1), K64(-1)),
+	    "-1|-1|4294967295");	/* 32-bit without a modifier */
+	cr_assert_str_eq(PRINT("%ld %lu", 2, K64(-1), K64(-2)),
+	    "-2 18446744073709551615");
+	cr_assert_str_eq(PRINT("%lld %zx %jX %tu", 4, K(1), K(2), K(0xab), K(9)),
+	    "9 ab 2 1");
+	cr_assert_str_eq(PRINT("%hhd %hd %hhu", 3, K(0xff), 0x23, 0x12, 0xff,
+	    0x23, 0x12, 0xff), "-1 4863 255");
+	cr_assert_str_eq(PRINT("%x %#x %#o %o %X", 5, K(0xab), K(8), K(8),
+	    K(0xab), K(0xab)), "ab 0xab 010 10 AB");
+	cr_assert_str_eq(PRINT("[%5d][%-5d][%05d][%+d][% d][%.3d]", 6, K(7),
+	    K(7), K(7), K(7), K(7), K(7)),
+	    "[    7][7    ][00007][+7][ 7][007]");
+	cr_assert_str_eq(PRINT("%c%c|%3c|%-3c|", 4, K('d'), K('c'), K('b'),
+	    K('a')), "ab|  c|d  |");
+	cr_assert_str_eq(PRINT("%p %p", 2, K(0), K64(0x80001000)),
+	    "0x80001000 0x0");
+	cr_assert_str_eq(PRINT("100%% %d", 1, K(5)), "100% 5");
+}
+
+Test(agent_expr, printf_strings_from_memory, .init = setup)
+{
+	memcpy(mem, "hello\0world", 12);
+	cr_assert_str_eq(PRINT("<%s>", 1, 0x23, 0x10, 0x00), "<hello>");
+	cr_assert_str_eq(PRINT("<%.3s>", 1, 0x23, 0x10, 0x00), "<hel>");
+	cr_assert_str_eq(PRINT("<%8s>", 1, 0x23, 0x10, 0x06), "<   world>");
+	cr_assert_str_eq(PRINT("<%-6s>", 1, 0x23, 0x10, 0x06), "<world >");
+	cr_assert_str_eq(PRINT("<%s>", 1, K(0)), "<(null)>");
+	/* unreadable memory: what could be read, here nothing */
+	cr_assert_str_eq(PRINT("<%s>", 1, K(8)), "<>");
+	/* a string that runs to the end of readable memory stops there */
+	memset(mem, 'z', sizeof(mem));
+	cr_assert_eq(strlen(PRINT("%s", 1, 0x23, 0x10, 0x00)), sizeof(mem));
+}
+
+Test(agent_expr, printf_format_refusals, .init = setup)
+{
+	static const uint8_t one[] = { K(1) }, two[] = { K(1), K(2) };
+
+	cr_assert_eq(vprintf_cmd("%d", 1, one, sizeof(one)), 0);
+	cr_assert_eq(vprintf_cmd("%d", 2, two, sizeof(two)), -1);
+	cr_assert_eq(vprintf_cmd("%d %d", 1, one, sizeof(one)), -1);
+	cr_assert_eq(vprintf_cmd("%f", 1, one, sizeof(one)), -1);
+	cr_assert_eq(vprintf_cmd("%g", 1, one, sizeof(one)), -1);
+	cr_assert_eq(vprintf_cmd("%n", 1, one, sizeof(one)), -1);
+	cr_assert_eq(vprintf_cmd("%*d", 1, one, sizeof(one)), -1);
+	cr_assert_eq(vprintf_cmd("%.*d", 1, one, sizeof(one)), -1);
+	cr_assert_eq(vprintf_cmd("%Ld", 1, one, sizeof(one)), -1);
+	cr_assert_eq(vprintf_cmd("%ls", 1, one, sizeof(one)), -1);
+	cr_assert_eq(vprintf_cmd("%lc", 1, one, sizeof(one)), -1);
+	cr_assert_eq(vprintf_cmd("%+s", 1, one, sizeof(one)), -1);
+	cr_assert_eq(vprintf_cmd("%05c", 1, one, sizeof(one)), -1);
+	cr_assert_eq(vprintf_cmd("%.2p", 1, one, sizeof(one)), -1);
+	cr_assert_eq(vprintf_cmd("%513d", 1, one, sizeof(one)), -1);
+	cr_assert_eq(vprintf_cmd("%.513d", 1, one, sizeof(one)), -1);
+	cr_assert_eq(vprintf_cmd("%512d", 1, one, sizeof(one)), 0);
+	cr_assert_eq(vprintf_cmd("%------d", 1, one, sizeof(one)), 0);
+	cr_assert_eq(vprintf_cmd("%-------d", 1, one, sizeof(one)), -1);
+	cr_assert_eq(vprintf_cmd("%", 0, NULL, 0), -1);
+	cr_assert_eq(vprintf_cmd("%l", 1, one, sizeof(one)), -1);
+	cr_assert_eq(vprintf_cmd("\\q", 0, NULL, 0), -1);
+	cr_assert_eq(vprintf_cmd("end\\", 0, NULL, 0), -1);
+	cr_assert_eq(vprintf_cmd("", 0, NULL, 0), 0);
+	/* not enough values on the stack for NARGS + function + channel */
+	cr_assert_eq(vprintf_cmd("%d", 1, NULL, 0), -1);
+}
+
+Test(agent_expr, printf_operand_refusals, .init = setup)
+{
+	/* printf "ab" with the NUL missing, an inner NUL, a short operand */
+	static const uint8_t nonul[] = { K(0), K(0), 0x34, 0, 0, 2, 'a', 'b',
+	    END };
+	static const uint8_t inner[] = { K(0), K(0), 0x34, 0, 0, 3, 'a', 0, 0,
+	    END };
+	static const uint8_t empty[] = { K(0), K(0), 0x34, 0, 0, 0, END };
+	static const uint8_t shortop[] = { K(0), K(0), 0x34, 0, 0, 9, 'a', 0,
+	    END };
+	static const uint8_t ok[] = { K(0), K(0), 0x34, 0, 0, 2, 'a', 0, END };
+	char e[128];
+
+	cr_assert_eq(ax_verify_cmd(nonul, sizeof(nonul), e, sizeof(e)), -1);
+	cr_assert_eq(ax_verify_cmd(inner, sizeof(inner), e, sizeof(e)), -1);
+	cr_assert_eq(ax_verify_cmd(empty, sizeof(empty), e, sizeof(e)), -1);
+	cr_assert_eq(ax_verify_cmd(shortop, sizeof(shortop), e, sizeof(e)), -1);
+	cr_assert_eq(ax_verify_cmd(ok, sizeof(ok), e, sizeof(e)), 0, "%s", e);
+	/* the interpreter refuses them on its own */
+	cr_assert_eq(ax_run_cmd(nonul, sizeof(nonul), &penv), AX_E_FORMAT);
+	cr_assert_eq(ax_run_cmd(empty, sizeof(empty), &penv), AX_E_FORMAT);
+	cr_assert_eq(ax_run_cmd(shortop, sizeof(shortop), &penv), AX_E_BOUNDS);
+	/* printf is for commands only: refused in a condition */
+	cr_assert_eq(ax_verify(ok, sizeof(ok), e, sizeof(e)), -1);
+	cr_assert(strstr(e, "condition") != NULL, "%s", e);
+	cr_assert_eq(ERR(K(0), K(0), 0x34, 0, 0, 2, 'a', 0, K(1), END),
+	    AX_E_OPCODE);
+	/* a command's end may find the stack empty; a condition's may not */
+	cr_assert_eq(ax_verify_cmd((const uint8_t[]){ END }, 1, e, sizeof(e)), 0);
+	cr_assert_eq(ax_verify((const uint8_t[]){ END }, 1, e, sizeof(e)), -1);
+	/* and a jump over the printf's string is checked like any other */
+	cr_assert_eq(ax_verify_cmd((const uint8_t[]){ K(0), K(0), 0x34, 0, 0,
+	    2, 0x27, 0, 0x21, 0, 6, END }, 12, e, sizeof(e)), -1);
+}
+
+Test(agent_expr, printf_output_is_bounded, .init = setup)
+{
+	/* a loop of printf "%512d": output per printf cut to AX_PRINTF_MAX,
+	   the loop bounded by the step limit */
+	uint8_t code[64];
+	size_t n = 0;
+	int e;
+
+	memset(mem, 'q', sizeof(mem));
+	code[n++] = 0x23; code[n++] = 0x10; code[n++] = 0x00;	/* 0: const16 */
+	code[n++] = 0x22; code[n++] = 0;
+	code[n++] = 0x22; code[n++] = 0;
+	code[n++] = 0x34; code[n++] = 1; code[n++] = 0; code[n++] = 3;
+	code[n++] = '%'; code[n++] = 's'; code[n++] = 0;
+	code[n++] = 0x21; code[n++] = 0; code[n++] = 0;		/* goto 0 */
+	outlen = 0;
+	nouts = 0;
+	e = ax_run_cmd(code, n, &(struct ax_env){ NULL, fake_reg, fake_mem,
+	    NULL });
+	cr_assert_eq(e, AX_E_STEPS);
+	/* the %s bytes count as steps: far fewer than AX_STEPS_MAX loops */
+	cr_assert(nmem_reads <= AX_STEPS_MAX, "%d reads", nmem_reads);
+}
+
+Test(gdb_cond, commands_parse_and_run, .init = setup)
+{
+	/* "cmds:1,": a printf command and an empty one, concatenated */
+	uint8_t code[64], hex[200];
+	char err[128];
+	struct gdb_cond *c;
+	size_t n, h = 0;
+	int failed = -1;
+
+	n = mkprintf(code, (const uint8_t[]){ K(7) }, 2, 1, "a%d\\n");
+	h += (size_t)snprintf((char *)hex, sizeof(hex), "1,X%zx,", n);
+	for (size_t i = 0; i < n; i++)
+		h += (size_t)snprintf((char *)hex + h, sizeof(hex) - h, "%02x",
+		    code[i]);
+	h += (size_t)snprintf((char *)hex + h, sizeof(hex) - h, "X1,27");
+	c = gdb_cmds_parse(hex, h, false, err, sizeof(err));
+	cr_assert_not_null(c, "%s", err);
+	cr_assert(c->cmds && c->persist && c->n == 2);
+	outlen = 0;
+	cr_assert_eq(gdb_cmds_run(c, &penv, &failed), AX_OK);
+	cr_assert_str_eq(outbuf, "a7\n");
+	gdb_cond_free(c);
+
+	/* persist 0; a failing command reports its index */
+	c = gdb_cmds_parse((const uint8_t *)"0,X1,27X4,2208 1a27", 18, false,
+	    err, sizeof(err));
+	cr_assert_null(c);			/* a space is no hex */
+	c = gdb_cmds_parse((const uint8_t *)"0,X1,27X4,22081a27", 18, false,
+	    err, sizeof(err));
+	cr_assert_not_null(c, "%s", err);
+	cr_assert(!c->persist && c->n == 2);
+	cr_assert_eq(gdb_cmds_run(c, &penv, &failed), AX_E_MEM);
+	cr_assert_eq(failed, 1);
+	gdb_cond_free(c);
+
+	/* refusals: persist 2, no comma, empty, printf-free but condition-only
+	   rules do not apply (an empty-stack end is fine) */
+	cr_assert_null(gdb_cmds_parse((const uint8_t *)"2,X1,27", 7, false,
+	    err, sizeof(err)));
+	cr_assert_null(gdb_cmds_parse((const uint8_t *)"X1,27", 5, false, err,
+	    sizeof(err)));
+	cr_assert_null(gdb_cmds_parse((const uint8_t *)"0,", 2, false, err,
+	    sizeof(err)));
+	cr_assert(err[0] != '\0');
+	/* a condition list refuses printf */
+	n = mkprintf(code, NULL, 0, 0, "x");
+	h = (size_t)snprintf((char *)hex, sizeof(hex), "X%zx,", n);
+	for (size_t i = 0; i < n; i++)
+		h += (size_t)snprintf((char *)hex + h, sizeof(hex) - h, "%02x",
+		    code[i]);
+	cr_assert_null(gdb_cond_parse(hex, h, false, err, sizeof(err)));
+	c = gdb_cmds_parse((const uint8_t *)"0,X1,27", 7, false, err,
+	    sizeof(err));
+	cr_assert_not_null(c);
+	gdb_cond_free(c);
 }
