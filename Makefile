@@ -38,7 +38,7 @@ LIBS	:= -lfdt -lelf -lseccomp -lm -lslirp
 # does not collide with the kernel's.
 VMM_SRCS	:= $(sort $(wildcard vmm/*.c vmm/hart/*.c vmm/jit/*.c)) vmmapi/vmm_dev.c
 API_SRCS	:= vmmapi/vmmapi.c
-RHYVE_SRCS	:= $(sort $(filter-out rhyve/main.c,$(wildcard rhyve/*.c rhyve/gdb/*.c rhyve/qmp/*.c)))
+RHYVE_SRCS	:= $(sort $(filter-out rhyve/main.c,$(wildcard rhyve/*.c rhyve/gdb/*.c rhyve/qmp/*.c rhyve/replay/*.c)))
 
 obj		= $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 VMM_OBJS	:= $(call obj,$(VMM_SRCS))

@@ -30,7 +30,14 @@ if [ -x bench/debug_points.py ]; then
 	bench/debug_points.py --rhyve "$RHYVE"
 fi
 
+if [ -x bench/record.py ]; then
+	echo "-- record mode: recording slowdown, snapshots, reverse-step/continue latency"
+	bench/record.py --rhyve "$RHYVE"
+fi
+
 if [ -x bench/linux_soak.py ]; then
 	echo "-- Linux SMP: boots in a row with disk load, hangs reported, boot time vs QEMU"
 	bench/linux_soak.py --rhyve "$RHYVE" --boots "${LINUX_BOOTS:-10}" --qemu-boots 3
 fi
+
+if [ -n "${XV6_DIR:-}" ]; then echo "-- xv6 usertests -q: rhyve jit/interp vs QEMU"; bench/xv6_usertests.py --rhyve "$RHYVE" --xv6-dir "$XV6_DIR"; fi

@@ -50,9 +50,12 @@ static struct {
 	bool		 stopping;		/* (q) console_fini running */
 	void		(*listener)(void *);	/* (q) */
 	void		*listener_arg;		/* (q) */
+	int		(*gate)(void);		/* (q) record mode: the guest's
+						   input comes from here */
 
 	pthread_mutex_t	 outlock;
 	bool		 out_broken;		/* (o) stdout gone: drop */
+	bool		 muted;			/* (o) record mode: replaying */
 
 	bool		 running;		/* (i) reader thread exists */
 	pthread_t	 reader;		/* (i) */
@@ -137,7 +140,16 @@ void
 console_write(const void *buf, size_t len)
 {
 	pthread_mutex_lock(&cons.outlock);
-	console_write_locked(buf, len);
+	if (!cons.muted)
+		console_write_locked(buf, len);
+	pthread_mutex_unlock(&cons.outlock);
+}
+
+void
+console_set_muted(bool on)
+{
+	pthread_mutex_lock(&cons.outlock);
+	cons.muted = on;
 	pthread_mutex_unlock(&cons.outlock);
 }
 
@@ -149,6 +161,19 @@ console_puts(const char *s)
 
 int
 console_getc(void)
+{
+	int (*gate)(void);
+
+	pthread_mutex_lock(&cons.qlock);
+	gate = cons.gate;
+	pthread_mutex_unlock(&cons.qlock);
+	if (gate != NULL)
+		return gate();
+	return console_host_getc();
+}
+
+int
+console_host_getc(void)
 {
 	int c = -1;
 
@@ -172,13 +197,16 @@ console_set_listener(void (*fn)(void *arg), void *arg)
 	pthread_mutex_unlock(&cons.qlock);
 }
 
-/*
- * Tell the listener (the UART) that input is queued.  Called without
- * qlock held: the listener takes its own lock and then calls
- * console_getc(), which takes qlock.
- */
-static void
-console_notify(void)
+void
+console_set_gate(int (*fn)(void))
+{
+	pthread_mutex_lock(&cons.qlock);
+	cons.gate = fn;
+	pthread_mutex_unlock(&cons.qlock);
+}
+
+void
+console_notify_listener(void)
 {
 	void (*fn)(void *);
 	void *arg;
@@ -189,6 +217,24 @@ console_notify(void)
 	pthread_mutex_unlock(&cons.qlock);
 	if (fn != NULL)
 		fn(arg);
+}
+
+/*
+ * Tell the listener (the UART) that input is queued.  Called without
+ * qlock held: the listener takes its own lock and then calls
+ * console_getc(), which takes qlock.  With a gate the recorder tells it,
+ * at its schedule's boundaries.
+ */
+static void
+console_notify(void)
+{
+	bool gated;
+
+	pthread_mutex_lock(&cons.qlock);
+	gated = cons.gate != NULL;
+	pthread_mutex_unlock(&cons.qlock);
+	if (!gated)
+		console_notify_listener();
 }
 
 /*

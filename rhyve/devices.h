@@ -50,12 +50,32 @@ int	console_getc(void);
  * removes it.
  */
 void	console_set_listener(void (*fn)(void *arg), void *arg);
+/*
+ * Record mode (rhyve/replay/): with a gate, console_getc() returns what
+ * the gate gives (the recorder's deterministic queue), input arriving
+ * from the host no longer calls the listener, and the recorder takes
+ * the host's bytes with console_host_getc() and tells the listener
+ * itself (console_notify_listener()) at its schedule's boundaries.
+ */
+void	console_set_gate(int (*fn)(void));
+/* Record mode: guest output is dropped while history is replayed. */
+void	console_set_muted(bool on);
+int	console_host_getc(void);
+void	console_notify_listener(void);
 
 /* uart.c - NS16550A at 'base' on PLIC source 'irq', backed by the console. */
 int	uart_init(struct vmctx *ctx, uint64_t base, int irq);
 void	uart_fini(void);
 /* Guest reset: registers to their reset values, line low; console kept. */
 void	uart_device_reset(void);
+/*
+ * Record/replay snapshots: the UART's registers and receive FIFO as
+ * bytes (UART_STATE_SIZE of them); restore sets the PLIC line it
+ * remembers without touching the PLIC (the VM image holds that).
+ */
+#define UART_STATE_SIZE	64
+void	uart_state_save(uint8_t *buf);
+void	uart_state_restore(const uint8_t *buf);
 
 /*
  * sifive_test.c - poweroff (0x5555), failure (0x3333 | code << 16) and
@@ -73,6 +93,17 @@ int	goldfish_rtc_init(struct vmctx *ctx, uint64_t base, int irq);
 void	goldfish_rtc_fini(void);
 /* Guest reset: alarm cancelled, interrupt off; the guest-set time kept. */
 void	goldfish_rtc_reset(void);
+/*
+ * Record mode: the clock is clock() (ns since the epoch, derived from
+ * virtual time) instead of the host's; the alarm thread no longer fires,
+ * goldfish_rtc_poll() does, at the recorder's boundaries.  State for
+ * snapshots: RTC_STATE_SIZE bytes.
+ */
+void	goldfish_rtc_set_clock(int64_t (*clock)(void));
+void	goldfish_rtc_poll(void);
+#define RTC_STATE_SIZE	40
+void	goldfish_rtc_state_save(uint8_t *buf);
+void	goldfish_rtc_state_restore(const uint8_t *buf);
 
 /* One virtio block device on a virtio-mmio slot (virtio_blk.c). */
 struct disk_config {

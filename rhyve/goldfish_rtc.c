@@ -69,11 +69,16 @@ static struct {
 	.stopfd = -1,
 };
 
+/* Record mode: the recorder's clock (virtual time), and no alarm thread. */
+static int64_t (*rtc_clock)(void);
+
 static int64_t
 rtc_host_ns(void)
 {
 	struct timespec ts;
 
+	if (rtc_clock != NULL)
+		return rtc_clock();
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
 }
@@ -105,6 +110,8 @@ rtc_timer_set(int64_t host_ns)
 		its.it_value.tv_sec = host_ns / NSEC_PER_SEC;
 		its.it_value.tv_nsec = host_ns % NSEC_PER_SEC;
 	}
+	if (rtc_clock != NULL)
+		return;		/* goldfish_rtc_poll() fires it */
 	/* All zero disarms.  An absolute time in the past fires at once. */
 	(void)timerfd_settime(rtc.timerfd, TFD_TIMER_ABSTIME, &its, NULL);
 }
@@ -227,6 +234,69 @@ rtc_mmio(void *arg, int vcpu, bool write, uint64_t off, int size,
 	}
 	pthread_mutex_unlock(&rtc.mtx);
 	return 0;
+}
+
+void
+goldfish_rtc_set_clock(int64_t (*clock)(void))
+{
+	pthread_mutex_lock(&rtc.mtx);
+	rtc_clock = clock;
+	rtc_timer_set(0);
+	pthread_mutex_unlock(&rtc.mtx);
+}
+
+void
+goldfish_rtc_poll(void)
+{
+	pthread_mutex_lock(&rtc.mtx);
+	if (rtc.alarm_running && rtc.alarm_next <= rtc_now())
+		rtc_fire();
+	pthread_mutex_unlock(&rtc.mtx);
+}
+
+struct rtc_state {
+	int64_t		 offset;
+	uint64_t	 alarm_next;
+	uint32_t	 time_high;
+	uint8_t		 alarm_running, irq_pending, irq_enabled, irq_level;
+};
+_Static_assert(sizeof(struct rtc_state) <= RTC_STATE_SIZE,
+    "RTC_STATE_SIZE too small");
+
+void
+goldfish_rtc_state_save(uint8_t *buf)
+{
+	struct rtc_state st;
+
+	memset(&st, 0, sizeof(st));
+	pthread_mutex_lock(&rtc.mtx);
+	st.offset = rtc.offset;
+	st.alarm_next = rtc.alarm_next;
+	st.time_high = rtc.time_high;
+	st.alarm_running = rtc.alarm_running;
+	st.irq_pending = rtc.irq_pending;
+	st.irq_enabled = rtc.irq_enabled;
+	st.irq_level = (uint8_t)rtc.irq_level;
+	pthread_mutex_unlock(&rtc.mtx);
+	memset(buf, 0, RTC_STATE_SIZE);
+	memcpy(buf, &st, sizeof(st));
+}
+
+void
+goldfish_rtc_state_restore(const uint8_t *buf)
+{
+	struct rtc_state st;
+
+	memcpy(&st, buf, sizeof(st));
+	pthread_mutex_lock(&rtc.mtx);
+	rtc.offset = st.offset;
+	rtc.alarm_next = st.alarm_next;
+	rtc.time_high = st.time_high;
+	rtc.alarm_running = st.alarm_running;
+	rtc.irq_pending = st.irq_pending;
+	rtc.irq_enabled = st.irq_enabled;
+	rtc.irq_level = st.irq_level;
+	pthread_mutex_unlock(&rtc.mtx);
 }
 
 static void *

@@ -55,6 +55,7 @@
 #include "mem.h"
 #include "options.h"
 #include "qmp/qmp.h"
+#include "replay/replay.h"
 #include "sandbox.h"
 #include "sbi.h"
 #include "virt.h"
@@ -722,6 +723,61 @@ vcpu_thread(void *argp)
 	return NULL;
 }
 
+/* ---- record mode: one thread runs every vCPU (rhyve/replay/) ---------- */
+
+static void
+record_ecall(int vcpu, struct vm_exit *vme)
+{
+	if (mach.sbi) {
+		sbi_handle_ecall(mach.ctx, vcpu, vme);
+	} else {
+		vme->u.ecall.ret[0] = (uint64_t)(int64_t)-2;
+		vme->u.ecall.ret[1] = 0;
+	}
+}
+
+static bool
+record_suspended(int how, uint32_t code)
+{
+	/* Record mode implies -no-reboot: this ends the thread. */
+	return vcpu_suspended(how, code, atomic_load(&mach.generation));
+}
+
+static int
+record_init(const struct rhyve_options *o, struct boot *b)
+{
+	struct replay_config rc = {
+		.ctx = b->ctx,
+		.ncpus = o->ncpus,
+		.ram = b->ram.host,
+		.ram_size = b->ram.size,
+		.limit = o->record_size,
+		.quantum = o->record_quantum,
+		.interval = o->record_interval,
+		.ecall = record_ecall,
+		.suspended = record_suspended,
+		.record_file = o->record_file,
+		.replay_file = o->replay_file,
+	};
+
+	return replay_init(&rc);
+}
+
+static int
+record_start(struct boot *b)
+{
+	b->threads = calloc(1, sizeof(*b->threads));
+	b->joined = calloc(1, sizeof(*b->joined));
+	if (b->threads == NULL || b->joined == NULL) {
+		fprintf(stderr, "rhyve: out of memory\n");
+		return -1;
+	}
+	if (replay_start(&b->threads[0]) != 0)
+		return -1;
+	b->nthreads = 1;
+	return 0;
+}
+
 static int
 threads_start(struct boot *b, int n)
 {
@@ -806,9 +862,12 @@ wait_for_stop(const struct rhyve_options *o, bool *reboot, bool *guest)
 				status = 1;
 			break;
 		case VM_SUSPEND_RESET:
-			/* Under -no-reboot a reset ends the guest for good. */
-			*reboot = !o->no_reboot;
-			*guest = o->no_reboot;
+			/*
+			 * Under -no-reboot a reset ends the guest for good;
+			 * record mode implies it.
+			 */
+			*reboot = !o->no_reboot && !o->record;
+			*guest = !*reboot;
 			break;
 		default:
 			status = 0;
@@ -926,15 +985,17 @@ boot_once(const struct rhyve_options *o)
 		goto out;
 	}
 	/* Reboots copy the images back from here: no file access then. */
-	if (!o->no_reboot && images_save(&b) != 0)
+	if (!o->no_reboot && !o->record && images_save(&b) != 0)
 		goto out;
 	mach.sbi = o->boot == BOOT_BUILTIN;
-	mach.no_reboot = o->no_reboot;
+	mach.no_reboot = o->no_reboot || o->record;
 	if (harts_init(o, &b) != 0)
 		goto out;
 	if (devices_init(o, b.ctx) != 0)
 		goto out;
 	devices = true;
+	if (o->record && record_init(o, &b) != 0)
+		goto out;
 	/* Last: nothing after it may fail and leave a socket behind. */
 	if (o->gdb_listen != NULL && !mach.gdb_started) {
 		struct gdb_config gc = {
@@ -968,7 +1029,7 @@ boot_once(const struct rhyve_options *o)
 		(void)vm_suspend(b.ctx, VM_SUSPEND_POWEROFF, -1, 0);
 	pthread_mutex_unlock(&mach.mtx);
 
-	if (threads_start(&b, o->ncpus) != 0)
+	if ((o->record ? record_start(&b) : threads_start(&b, o->ncpus)) != 0)
 		machine_request_exit(1);
 	for (;;) {
 		status = wait_for_stop(o, &reboot, &guest);

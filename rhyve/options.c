@@ -978,6 +978,51 @@ parse_one(struct parse_state *ps, int id, const char *opt, const char *arg)
 	return fail(ps, "internal error: option %s", opt);
 }
 
+/* --record[=SIZE][,quantum=N][,interval=N] */
+static int
+opt_record(struct parse_state *ps, const char *opt, const char *arg)
+{
+	struct rhyve_options *o = ps->o;
+	char *copy, *tok, *save = NULL;
+	int error = 0;
+
+	o->record = true;
+	if (arg == NULL)
+		return 0;
+	if (arg[0] == '\0')
+		return fail(ps, "%s=: give a size (e.g. 512M) or leave out '='",
+		    opt);
+	copy = strdup(arg);
+	if (copy == NULL)
+		return fail(ps, "out of memory");
+	for (tok = strtok_r(copy, ",", &save); tok != NULL && error == 0;
+	    tok = strtok_r(NULL, ",", &save)) {
+		uint64_t *dst = NULL, v;
+		char *end;
+
+		if (strncmp(tok, "quantum=", 8) == 0)
+			dst = &o->record_quantum;
+		else if (strncmp(tok, "interval=", 9) == 0)
+			dst = &o->record_interval;
+		if (dst == NULL) {
+			if (options_parse_size(tok, &o->record_size) != 0 ||
+			    o->record_size < (UINT64_C(1) << 20))
+				error = fail(ps, "%s: bad size '%s' (e.g. 512M, "
+				    "2G)", opt, tok);
+			continue;
+		}
+		errno = 0;
+		v = strtoull(strchr(tok, '=') + 1, &end, 0);
+		if (errno != 0 || *end != '\0' || v == 0 || v > UINT32_MAX)
+			error = fail(ps, "%s: bad count in '%s' (1..%u)", opt, tok,
+			    UINT32_MAX);
+		else
+			*dst = v;
+	}
+	free(copy);
+	return error;
+}
+
 static int
 check_combination(struct parse_state *ps)
 {
@@ -989,6 +1034,15 @@ check_combination(struct parse_state *ps)
 		return fail(ps, "-append needs -kernel");
 	if (o->gdb_wait && o->gdb_listen == NULL)
 		return fail(ps, "-S needs a debug server (-s, -gdb or -G)");
+	if (o->record && o->ndisks > 0)
+		return fail(ps, "--record: virtio disks are not supported in "
+		    "record mode yet");
+	if (o->record && o->rng)
+		return fail(ps, "--record: virtio-rng is not supported in "
+		    "record mode yet");
+	if (o->record && o->net)
+		return fail(ps, "--record: networking is not supported in "
+		    "record mode");
 	if (o->kernel == NULL && o->boot != BOOT_FIRMWARE &&
 	    o->gdb_listen == NULL && o->dumpdtb == NULL)
 		return fail(ps, "nothing to boot: give -kernel FILE (or "
@@ -1010,6 +1064,9 @@ options_parse(int argc, char *const argv[], struct rhyve_options *o,
 	o->ram_size = RHYVE_DEFAULT_RAM;
 	o->boot = BOOT_BUILTIN;
 	o->legacy_virtio = true;	/* QEMU's virtio-mmio default */
+	o->record_size = UINT64_C(512) << 20;
+	o->record_quantum = 100000;
+	o->record_interval = 20000000;
 	if (errlen > 0)
 		err[0] = '\0';
 	/* The environment's engine; -engine overrides it. */
@@ -1031,6 +1088,23 @@ options_parse(int argc, char *const argv[], struct rhyve_options *o,
 		name = a + 1;
 		if (name[0] == '-' && name[1] != '\0')
 			name++;		/* QEMU takes --opt as -opt */
+		if (strncmp(name, "record-file=", 12) == 0 ||
+		    strncmp(name, "replay=", 7) == 0) {
+			bool rec = name[2] == 'c';
+			const char *file = strchr(name, '=') + 1;
+
+			o->record = true;
+			error = file[0] == '\0' ? fail(&ps, "%s needs a file",
+			    a) : set_str(&ps, rec ? &o->record_file :
+			    &o->replay_file, file);
+			continue;
+		}
+		if (strncmp(name, "record", 6) == 0 &&
+		    (name[6] == '\0' || name[6] == '=')) {
+			error = opt_record(&ps, "--record",
+			    name[6] == '=' ? name + 7 : NULL);
+			continue;
+		}
 		for (k = 0; k < nopts; k++)
 			if (strcmp(name, option_table[k].name) == 0)
 				break;
@@ -1073,6 +1147,8 @@ options_free(struct rhyve_options *o)
 	free(o->dumpdtb);
 	free(o->qmp_path);
 	free(o->name);
+	free(o->record_file);
+	free(o->replay_file);
 	for (int i = 0; i < o->ndisks; i++) {
 		free((char *)o->disks[i].path);
 		free((char *)o->disks[i].id);
@@ -1123,6 +1199,18 @@ options_usage(FILE *fp)
 "  -gdb tcp::PORT | tcp:HOST:PORT | unix:PATH\n"
 "  -G [w][ADDR:]PORT      debug server (bhyve); w: wait for the debugger\n"
 "  -S                     run nothing until the debugger continues\n"
+"Record and replay (reverse execution in the debugger):\n"
+"  --record[=SIZE][,quantum=N][,interval=N]\n"
+"                         record the run deterministically (all vCPUs on\n"
+"                         one thread, N instructions a turn, default\n"
+"                         100000; virtual time) keeping SIZE of history\n"
+"                         (default 512M; snapshots every N instructions,\n"
+"                         default 20000000); the debug server then does\n"
+"                         reverse-step/continue.  A guest reset ends rhyve;\n"
+"                         virtio devices are refused\n"
+"  --record-file=FILE     record, and save the history to FILE at the end\n"
+"  --replay=FILE          replay a saved recording (same -smp, -m), then run\n"
+"                         live; a replay that diverges stops with an error\n"
 "Control (rhyvectl(8), QMP clients):\n"
 "  -qmp unix:PATH,server=on,wait=off\n"
 "                         QMP socket (mode 0600)\n"

@@ -56,6 +56,13 @@ struct rhyve_options {
 	int		 rng_slot;		/* its virtio-mmio slot */
 	bool		 net;			/* -netdev user + virtio-net-device, -nic */
 	struct net_config netcfg;		/* its slot, MAC, network, forwards */
+	/* --record[=SIZE[,quantum=N][,interval=N]] (rhyve/replay/) */
+	bool		 record;
+	uint64_t	 record_size;		/* bytes of history */
+	uint64_t	 record_quantum;	/* instructions per turn */
+	uint64_t	 record_interval;	/* instructions between snapshots */
+	char		*record_file;		/* --record-file=FILE */
+	char		*replay_file;		/* --replay=FILE */
 };
 
 /*

@@ -392,6 +392,55 @@ uart_input(void *arg)
 	pthread_mutex_unlock(&u->mtx);
 }
 
+/* The guest-visible state, for record/replay snapshots. */
+struct uart_state {
+	uint8_t		 ier, lcr, mcr, lsr, msr, scr, fcr, dll, dlm;
+	bool		 thr_ipending;
+	uint8_t		 rx[UART_FIFO_LEN];
+	uint32_t	 rx_head, rx_count;
+	int32_t		 irq_level;
+};
+_Static_assert(sizeof(struct uart_state) <= UART_STATE_SIZE,
+    "UART_STATE_SIZE too small");
+
+void
+uart_state_save(uint8_t *buf)
+{
+	struct uart_state st;
+
+	memset(&st, 0, sizeof(st));
+	pthread_mutex_lock(&uart.mtx);
+	st.ier = uart.ier; st.lcr = uart.lcr; st.mcr = uart.mcr;
+	st.lsr = uart.lsr; st.msr = uart.msr; st.scr = uart.scr;
+	st.fcr = uart.fcr; st.dll = uart.dll; st.dlm = uart.dlm;
+	st.thr_ipending = uart.thr_ipending;
+	memcpy(st.rx, uart.rx, sizeof(st.rx));
+	st.rx_head = uart.rx_head;
+	st.rx_count = uart.rx_count;
+	st.irq_level = uart.irq_level;
+	pthread_mutex_unlock(&uart.mtx);
+	memset(buf, 0, UART_STATE_SIZE);
+	memcpy(buf, &st, sizeof(st));
+}
+
+void
+uart_state_restore(const uint8_t *buf)
+{
+	struct uart_state st;
+
+	memcpy(&st, buf, sizeof(st));
+	pthread_mutex_lock(&uart.mtx);
+	uart.ier = st.ier; uart.lcr = st.lcr; uart.mcr = st.mcr;
+	uart.lsr = st.lsr; uart.msr = st.msr; uart.scr = st.scr;
+	uart.fcr = st.fcr; uart.dll = st.dll; uart.dlm = st.dlm;
+	uart.thr_ipending = st.thr_ipending;
+	memcpy(uart.rx, st.rx, sizeof(uart.rx));
+	uart.rx_head = st.rx_head;
+	uart.rx_count = st.rx_count;
+	uart.irq_level = st.irq_level;
+	pthread_mutex_unlock(&uart.mtx);
+}
+
 int
 uart_init(struct vmctx *ctx, uint64_t base, int irq)
 {

@@ -36,7 +36,8 @@
  * gdb_server.h (their shared state), gdb_packet.c (framing), gdb_target.c (target description,
  * register and memory access), gdb_cond.c (breakpoint conditions and
  * commands), gdb_dprintf.c (running them in the vCPU, their output),
- * agent_expr.c and ax_printf.c (their bytecode).
+ * agent_expr.c and ax_printf.c (their bytecode), gdb_reverse.c (record
+ * mode: reverse step and continue over the recorder's one thread).
  */
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -71,6 +72,7 @@
 #pragma weak machine_request_exit
 
 #include "gdb_server.h"
+#include "gdb_reverse.h"
 
 struct gdb_server gdbsrv = {
 	.lfd = -1, .evfd = -1, .cfd = -1,
@@ -285,7 +287,9 @@ report_event(int vcpu, int ev, uint64_t pc, const struct vm_exit *vme)
 		gdbns_event_locked(vcpu);
 	else
 		gdbs_stop_all_locked();
-	park_locked(vcpu);
+	/* record mode: the recorder's one thread waits in gdbr_schedule() */
+	if (!gdbr_on)
+		park_locked(vcpu);
 out:
 	pthread_mutex_unlock(&gdbsrv.mtx);
 }
@@ -576,6 +580,7 @@ gdbs_format_stop(struct gdb_buf *b, int vcpu, int sig)
 	default:
 		break;
 	}
+	gdbr_format_stop(b, vcpu);
 }
 
 /* Build the stop reply for vCPU 'vcpu' (its event or 'sig'). gdbsrv.mtx held. */

@@ -15,6 +15,7 @@
 
 #include "vmmapi/vmmapi.h"
 #include "gdb_server.h"
+#include "gdb_reverse.h"
 #include "../machine.h"
 
 /* See gdb.c: test binaries link rhyve's objects without machine.c. */
@@ -676,7 +677,8 @@ h_monitor(struct gdb_cursor *k)
 		    "  step-irq on|off take interrupts while stepping (default off)\n"
 		    "  phys on|off     memory accesses are physical (default off)\n"
 		    "  suspend N       keep hart N stopped when others resume\n"
-		    "  resume N        let hart N resume again\n");
+		    "  resume N        let hart N resume again\n"
+		    "  record [hash]   --record: the history, or state hashes\n");
 	} else if (strcmp(cmd, "info") == 0) {
 		for (i = 0; i < gdbsrv.ncpus; i++)
 			mon_hart(&o, i, false);
@@ -721,6 +723,8 @@ h_monitor(struct gdb_cursor *k)
 		else
 			gdb_buf_printf(&o, "memory accesses: %s\n", gdbsrv.phys ?
 			    "physical" : "virtual (through the selected hart)");
+	} else if (gdbr_monitor(cmd, arg, &o)) {
+		/* "record": the recording, see gdb_reverse.c */
 	} else {
 		gdb_buf_printf(&o, "unknown command '%s'; try 'monitor help'\n",
 		    cmd);
@@ -779,6 +783,7 @@ h_query(struct gdb_cursor *k)
 			if (features[i].present)
 				gdb_buf_printf(&gdbsrv.reply, ";%s+",
 				    features[i].name);
+		gdbr_features(&gdbsrv.reply);	/* record mode: reverse */
 		gdbs_send_reply();
 	} else if (gdb_cur_prefix(k, "qAttached")) {
 		gdbs_reply_str("1");
@@ -909,7 +914,12 @@ gdbs_handle_packet(const uint8_t *data, size_t len)
 		gdbs_send_reply();
 		return;
 	}
+	if (strchr("GPMX", data[0]) != NULL)
+		gdbr_state_written();	/* record mode: history changes here */
 	switch (data[0]) {
+	case 'b':
+		gdbr_handle_b(&k);	/* bs, bc: gdb_reverse.c */
+		break;
 	case '?':
 		if (gdbsrv.ns.on) {
 			gdbns_status_locked();

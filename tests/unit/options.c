@@ -600,3 +600,39 @@ Test(options, network_errors)
 	    "virtio-net-device,netdev=a,drive=d", NULL), -1);
 	expect_error("unsupported key 'drive'");
 }
+
+/* --record[=SIZE][,quantum=N][,interval=N], --record-file, --replay. */
+Test(options, record)
+{
+	cr_assert_eq(parse("-kernel", "k", NULL), 0, "%s", errbuf);
+	cr_expect_not(opts.record);
+	cr_assert_eq(parse("--record", "-kernel", "k", NULL), 0, "%s", errbuf);
+	cr_expect(opts.record);
+	cr_expect_eq(opts.record_size, UINT64_C(512) << 20);
+	cr_expect_eq(opts.record_quantum, 100000);
+	cr_expect_eq(opts.record_interval, 20000000);
+	cr_assert_eq(parse("--record=2G,quantum=5000,interval=1000000",
+	    "-kernel", "k", NULL), 0, "%s", errbuf);
+	cr_expect_eq(opts.record_size, UINT64_C(2) << 30);
+	cr_expect_eq(opts.record_quantum, 5000);
+	cr_expect_eq(opts.record_interval, 1000000);
+	cr_assert_eq(parse("--record-file=r.rec", "-kernel", "k", NULL), 0);
+	cr_expect(opts.record);
+	cr_expect_str_eq(opts.record_file, "r.rec");
+	cr_assert_eq(parse("--replay=r.rec", "-kernel", "k", NULL), 0);
+	cr_expect(opts.record);
+	cr_expect_str_eq(opts.replay_file, "r.rec");
+
+	cr_expect_eq(parse("--record=abc", "-kernel", "k", NULL), -1);
+	cr_expect_eq(parse("--record=1G,quantum=0", "-kernel", "k", NULL), -1);
+	cr_expect_eq(parse("--record=", "-kernel", "k", NULL), -1);
+	cr_expect_eq(parse("--replay=", "-kernel", "k", NULL), -1);
+	cr_expect_eq(parse("--record", "-kernel", "k", "-device",
+	    "virtio-rng-device", NULL), -1);
+	cr_expect(strstr(errbuf, "record") != NULL, "%s", errbuf);
+	cr_expect_eq(parse("--record", "-kernel", "k", "-nic", "user", NULL),
+	    -1);
+	cr_expect_eq(parse("--record", "-kernel", "k", "-drive",
+	    "file=d.img,format=raw,if=virtio", NULL), -1);
+	cr_expect_eq(strchr(errbuf, '\n'), NULL, "one line: %s", errbuf);
+}

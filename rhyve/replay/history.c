@@ -1,0 +1,406 @@
+/*
+ * history.c - a recording's segments, inputs and snapshots (history.h).
+ *
+ * Snapshots copy guest RAM a page at a time and share every page equal
+ * to the newest snapshot's (a reference count per page) and every
+ * all-zero page (NULL), so a snapshot costs the pages the guest wrote
+ * since the one before.  The byte limit counts everything: segments,
+ * inputs, state images and pages; over it, the oldest snapshot goes,
+ * and with it the history before the next one.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "history.h"
+
+int
+rr_pos_cmp(const struct rr_pos *a, const struct rr_pos *b)
+{
+	if (a->seg != b->seg)
+		return a->seg < b->seg ? -1 : 1;
+	if (a->bdone != b->bdone)
+		return a->bdone ? 1 : -1;
+	if (a->off != b->off)
+		return a->off < b->off ? -1 : 1;
+	return 0;
+}
+
+int
+rr_hist_init(struct rr_history *h, uint64_t limit, uint64_t ram_size,
+    size_t state_len)
+{
+	memset(h, 0, sizeof(*h));
+	h->limit = limit;
+	h->npages = (size_t)(ram_size / RR_PAGE_SIZE);
+	/* One full snapshot, its page table and room to go on. */
+	if (limit < ram_size + state_len + h->npages * sizeof(void *) +
+	    (UINT64_C(1) << 20)) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+page_put(struct rr_history *h, struct rr_page *p)
+{
+	if (p != NULL && --p->refs == 0) {
+		free(p);
+		h->bytes -= sizeof(*p);
+	}
+}
+
+static void
+snap_free(struct rr_history *h, struct rr_snap *s)
+{
+	if (s->pages != NULL)
+		for (size_t i = 0; i < h->npages; i++)
+			page_put(h, s->pages[i]);
+	h->bytes -= s->state_len + h->npages * sizeof(void *);
+	free(s->pages);
+	free(s->state);
+	memset(s, 0, sizeof(*s));
+}
+
+void
+rr_hist_free(struct rr_history *h)
+{
+	for (size_t i = 0; i < h->nsnaps; i++)
+		snap_free(h, &h->snaps[i]);
+	for (size_t i = 0; i < h->nins; i++)
+		free(h->ins[i].data);
+	free(h->snaps);
+	free(h->segs);
+	free(h->ins);
+	memset(h, 0, sizeof(*h));
+}
+
+uint64_t
+rr_hist_end(const struct rr_history *h)
+{
+	return h->seg_base + h->nsegs;
+}
+
+struct rr_seg *
+rr_hist_seg(const struct rr_history *h, uint64_t k)
+{
+	if (k < h->seg_base || k - h->seg_base >= h->nsegs)
+		return NULL;
+	return &h->segs[k - h->seg_base];
+}
+
+static int
+grow(void **arr, size_t *cap, size_t need, size_t elem, uint64_t *bytes)
+{
+	size_t ncap;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 1024;
+	while (ncap < need)
+		ncap *= 2;
+	p = realloc(*arr, ncap * elem);
+	if (p == NULL)
+		return -1;
+	*bytes += (ncap - *cap) * elem;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+int
+rr_hist_add_seg(struct rr_history *h, const struct rr_seg *s)
+{
+	if (grow((void **)&h->segs, &h->capsegs, h->nsegs + 1,
+	    sizeof(*h->segs), &h->bytes) != 0)
+		return -1;
+	h->segs[h->nsegs++] = *s;
+	return 0;
+}
+
+int
+rr_hist_add_input(struct rr_history *h, uint64_t seg, const uint8_t *data,
+    size_t len)
+{
+	uint8_t *copy;
+
+	if (grow((void **)&h->ins, &h->capins, h->nins + 1, sizeof(*h->ins),
+	    &h->bytes) != 0)
+		return -1;
+	copy = malloc(len > 0 ? len : 1);
+	if (copy == NULL)
+		return -1;
+	memcpy(copy, data, len);
+	h->ins[h->nins++] = (struct rr_input){ seg, (uint32_t)len, copy };
+	h->bytes += len;
+	return 0;
+}
+
+size_t
+rr_hist_input_at(const struct rr_history *h, uint64_t seg)
+{
+	size_t lo = 0, hi = h->nins;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (h->ins[mid].seg < seg)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool
+page_is_zero(const uint8_t *p)
+{
+	static const uint8_t zero[RR_PAGE_SIZE];
+
+	return memcmp(p, zero, RR_PAGE_SIZE) == 0;
+}
+
+/* Drop the oldest snapshot and the history before the next one. */
+static void
+drop_oldest(struct rr_history *h)
+{
+	uint64_t first;
+	size_t k;
+
+	snap_free(h, &h->snaps[0]);
+	memmove(&h->snaps[0], &h->snaps[1], (h->nsnaps - 1) * sizeof(*h->snaps));
+	h->nsnaps--;
+	h->snaps_dropped++;
+	first = h->snaps[0].seg;
+	if (first > h->seg_base) {
+		size_t drop = (size_t)(first - h->seg_base);
+
+		if (drop > h->nsegs)
+			drop = h->nsegs;
+		memmove(h->segs, h->segs + drop,
+		    (h->nsegs - drop) * sizeof(*h->segs));
+		h->nsegs -= drop;
+		h->seg_base = first;
+	}
+	k = rr_hist_input_at(h, first);
+	for (size_t i = 0; i < k; i++) {
+		h->bytes -= h->ins[i].len;
+		free(h->ins[i].data);
+	}
+	memmove(h->ins, h->ins + k, (h->nins - k) * sizeof(*h->ins));
+	h->nins -= k;
+}
+
+int
+rr_hist_snapshot(struct rr_history *h, uint64_t seg, uint64_t g,
+    uint64_t clock, const void *state, size_t state_len, const uint8_t *ram,
+    bool barrier)
+{
+	struct rr_snap s = { .seg = seg, .g = g, .clock = clock,
+	    .barrier = barrier };
+	const struct rr_snap *prev;
+
+	if (grow((void **)&h->snaps, &h->capsnaps, h->nsnaps + 1,
+	    sizeof(*h->snaps), &h->bytes) != 0)
+		return -1;
+	/* after grow(): it may move the array */
+	prev = h->nsnaps > 0 ? &h->snaps[h->nsnaps - 1] : NULL;
+	s.state = malloc(state_len);
+	s.pages = calloc(h->npages, sizeof(*s.pages));
+	if (s.state == NULL || s.pages == NULL) {
+		free(s.state);
+		free(s.pages);
+		return -1;
+	}
+	memcpy(s.state, state, state_len);
+	s.state_len = state_len;
+	h->bytes += state_len + h->npages * sizeof(void *);
+	s.bytes = state_len + h->npages * sizeof(void *);
+	for (size_t i = 0; i < h->npages; i++) {
+		const uint8_t *src = ram + i * RR_PAGE_SIZE;
+		struct rr_page *old = prev != NULL ? prev->pages[i] : NULL;
+		struct rr_page *p;
+
+		if (old != NULL && memcmp(old->data, src, RR_PAGE_SIZE) == 0) {
+			old->refs++;
+			s.pages[i] = old;
+			h->pages_shared++;
+			continue;
+		}
+		if (page_is_zero(src)) {
+			h->pages_shared++;
+			continue;
+		}
+		p = malloc(sizeof(*p));
+		if (p == NULL) {
+			h->snaps[h->nsnaps] = s;
+			snap_free(h, &h->snaps[h->nsnaps]);
+			return -1;
+		}
+		p->refs = 1;
+		memcpy(p->data, src, RR_PAGE_SIZE);
+		s.pages[i] = p;
+		h->bytes += sizeof(*p);
+		s.bytes += sizeof(*p);
+		h->pages_copied++;
+	}
+	h->snaps[h->nsnaps++] = s;
+	h->snaps_taken++;
+	while (h->bytes > h->limit && h->nsnaps > 1)
+		drop_oldest(h);
+	return 0;
+}
+
+struct rr_snap *
+rr_hist_snap_before(const struct rr_history *h, const struct rr_pos *p,
+    bool strictly)
+{
+	for (size_t i = h->nsnaps; i-- > 0;) {
+		struct rr_pos sp = { h->snaps[i].seg, false, 0 };
+		int c = rr_pos_cmp(&sp, p);
+
+		if (c < 0 || (c == 0 && !strictly))
+			return &h->snaps[i];
+	}
+	return NULL;
+}
+
+struct rr_snap *
+rr_hist_barrier_at(const struct rr_history *h, uint64_t seg)
+{
+	for (size_t i = h->nsnaps; i-- > 0;) {
+		if (h->snaps[i].seg < seg)
+			break;
+		if (h->snaps[i].seg == seg && h->snaps[i].barrier)
+			return &h->snaps[i];
+	}
+	return NULL;
+}
+
+size_t
+rr_hist_restore_ram(const struct rr_snap *s, size_t npages, uint8_t *ram,
+    void (*changed)(uint64_t off, void *arg), void *arg)
+{
+	static const uint8_t zero[RR_PAGE_SIZE];
+	size_t n = 0;
+
+	for (size_t i = 0; i < npages; i++) {
+		uint8_t *dst = ram + i * RR_PAGE_SIZE;
+		const uint8_t *src = s->pages[i] != NULL ? s->pages[i]->data :
+		    zero;
+
+		if (memcmp(dst, src, RR_PAGE_SIZE) == 0)
+			continue;
+		memcpy(dst, src, RR_PAGE_SIZE);
+		if (changed != NULL)
+			changed((uint64_t)i * RR_PAGE_SIZE, arg);
+		n++;
+	}
+	return n;
+}
+
+struct rr_pos
+rr_hist_begin(const struct rr_history *h)
+{
+	struct rr_pos p = { h->nsnaps > 0 ? h->snaps[0].seg : h->seg_base,
+	    false, 0 };
+
+	return p;
+}
+
+struct rr_pos
+rr_hist_last(const struct rr_history *h)
+{
+	struct rr_pos p = { h->seg_base, false, 0 };
+
+	if (h->nsegs > 0) {
+		p.seg = rr_hist_end(h) - 1;
+		p.bdone = true;
+		p.off = h->segs[h->nsegs - 1].n;
+	}
+	return p;
+}
+
+bool
+rr_hist_prev_insn(const struct rr_history *h, const struct rr_pos *p,
+    int vcpu, struct rr_pos *out)
+{
+	uint64_t k = p->seg;
+	struct rr_pos b = rr_hist_begin(h);
+
+	if (k >= rr_hist_end(h)) {
+		if (h->nsegs == 0)
+			return false;
+		k = rr_hist_end(h) - 1;
+		out->off = h->segs[h->nsegs - 1].n;
+	} else {
+		out->off = p->bdone ? p->off : 0;
+	}
+	for (;;) {
+		const struct rr_seg *s = rr_hist_seg(h, k);
+
+		if (s == NULL)
+			return false;
+		if (s->vcpu == vcpu && out->off > 0) {
+			out->seg = k;
+			out->bdone = true;
+			out->off--;
+			return rr_pos_cmp(out, &b) >= 0;
+		}
+		if (k == 0 || k == h->seg_base)
+			return false;
+		k--;
+		s = rr_hist_seg(h, k);
+		out->off = s != NULL ? s->n : 0;
+	}
+}
+
+uint64_t
+rr_hist_global(const struct rr_history *h, const struct rr_pos *p)
+{
+	const struct rr_seg *s = rr_hist_seg(h, p->seg);
+
+	if (s != NULL)
+		return s->g + (p->bdone ? p->off : 0);
+	if (h->nsegs > 0 && p->seg == rr_hist_end(h)) {
+		s = &h->segs[h->nsegs - 1];
+		return s->g + s->n;
+	}
+	for (size_t i = 0; i < h->nsnaps; i++)
+		if (h->snaps[i].seg == p->seg)
+			return h->snaps[i].g;
+	return 0;
+}
+
+void
+rr_hist_truncate(struct rr_history *h, const struct rr_pos *p)
+{
+	uint64_t keep_segs, first_input_dropped;
+	size_t k;
+
+	if (p->seg < h->seg_base)
+		return;
+	if (p->bdone) {
+		struct rr_seg *s = rr_hist_seg(h, p->seg);
+
+		if (s != NULL && p->off < s->n)
+			s->n = (uint32_t)p->off;
+		keep_segs = p->seg + 1;
+		first_input_dropped = p->seg + 1;
+	} else {
+		keep_segs = p->seg;
+		first_input_dropped = p->seg;
+	}
+	if (keep_segs < rr_hist_end(h))
+		h->nsegs = (size_t)(keep_segs - h->seg_base);
+	k = rr_hist_input_at(h, first_input_dropped);
+	for (size_t i = k; i < h->nins; i++) {
+		h->bytes -= h->ins[i].len;
+		free(h->ins[i].data);
+	}
+	h->nins = k;
+	while (h->nsnaps > 1 && h->snaps[h->nsnaps - 1].seg > p->seg)
+		snap_free(h, &h->snaps[--h->nsnaps]);
+}

@@ -1,0 +1,60 @@
+/*
+ * recfile.h - a recording saved to a file (rhyve --record-file=FILE) and
+ * read back (rhyve --replay=FILE): the oldest snapshot of the history
+ * (state image, RAM), the schedule's segments, the inputs, and hashes of
+ * the VM at the end of the history, to tell a replay that diverged.
+ *
+ * Layout (host byte order; a file moves between hosts of one byte order
+ * only): struct recfile_hdr, then the body: the snapshot's state
+ * (state_len bytes), one byte per RAM page (0: all zero, 1: follows),
+ * the pages that follow, the segments (struct rr_seg each), the inputs
+ * (seg u64, len u64 each) and their bytes.  hdr.body_hash is FNV-1a 64
+ * of the body, hdr.hdr_hash of the header before it: a truncated or
+ * corrupt file is refused.
+ */
+#ifndef RHYVE_REPLAY_RECFILE_H
+#define RHYVE_REPLAY_RECFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "history.h"
+
+#define RECFILE_MAGIC	"RHYVEREC"
+#define RECFILE_VERSION	1
+
+struct recfile_hdr {
+	char	 magic[8];
+	uint32_t version;
+	uint32_t ncpus;
+	uint64_t ram_size;
+	uint64_t quantum;
+	uint64_t mtime0;
+	int64_t	 rtc_base;
+	uint64_t state_len;
+	uint64_t begin_seg, begin_g, begin_clock;
+	uint64_t nsegs, nins, input_bytes;
+	uint64_t end_g;
+	uint64_t end_ram_hash, end_state_hash;
+	uint64_t body_hash;
+	uint64_t hdr_hash;	/* of everything above */
+};
+
+uint64_t recfile_fnv(uint64_t h, const void *p, size_t n);
+#define RECFILE_FNV0	UINT64_C(0xcbf29ce484222325)
+
+/*
+ * Write the history (from its oldest snapshot) to fd; hdr has the
+ * machine's fields and the end hashes filled in.  0 or -1 (errno).
+ */
+int	recfile_save(int fd, struct recfile_hdr *hdr, const struct rr_history *h);
+/*
+ * Read a recording from fd into h (initialised, empty) and *hdr; the
+ * snapshot's RAM is written into ram (ram_size bytes).  0, or -1 with a
+ * one-line reason in why.
+ */
+int	recfile_load(int fd, struct recfile_hdr *hdr, struct rr_history *h,
+	    uint8_t *ram, uint64_t ram_size, size_t state_len, char *why,
+	    size_t whylen);
+
+#endif
