@@ -469,7 +469,8 @@ mkprintf(uint8_t *code, const uint8_t *args, size_t alen, unsigned nargs,
 {
 	size_t n = 0, flen = strlen(fmt) + 1;
 
-	memcpy(code, args, alen);
+	if (alen > 0)		/* args may be NULL: memcpy wants a pointer */
+		memcpy(code, args, alen);
 	n = alen;
 	code[n++] = 0x22; code[n++] = 0;		/* channel */
 	code[n++] = 0x22; code[n++] = 0;		/* function */
