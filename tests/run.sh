@@ -68,16 +68,17 @@ unit() {
 	done
 }
 
-# integration STAGE RHYVE [LIST [SKIP]]: every integration test (or those
-# named in LIST), but those whose name matches the regex SKIP.
+# integration STAGE RHYVE [LIST [EXCLUDE]]: every integration test (or
+# those named in LIST), but those whose name matches the regex EXCLUDE.
+# (Not "skip": run_one counts skips in the global of that name.)
 integration() {
-	local stage=$1 rhyve=$2 list=${3:-} skip=${4:-} t
+	local stage=$1 rhyve=$2 list=${3:-} exclude=${4:-} t
 	for t in tests/integration/*; do
 		[ -f "$t" ] && [ -x "$t" ] || continue
 		if [ -n "$list" ] && ! grep -qx "$(basename "$t")" "$list"; then
 			continue
 		fi
-		[ -n "$skip" ] && [[ "$(basename "$t")" =~ $skip ]] && continue
+		[ -n "$exclude" ] && [[ "$(basename "$t")" =~ $exclude ]] && continue
 		RHYVE=$rhyve BUILD=build run_one "$stage" "integration/$(basename "$t")" 600 "$t"
 	done
 }
