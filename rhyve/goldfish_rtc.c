@@ -30,6 +30,7 @@
 #include "devices.h"
 #include "fdwait.h"
 #include "mem.h"
+#include "state_image.h"
 #include "virt.h"
 #include "vmmapi/vmmapi.h"
 
@@ -254,6 +255,10 @@ goldfish_rtc_poll(void)
 	pthread_mutex_unlock(&rtc.mtx);
 }
 
+/*
+ * The guest-visible state, for record/replay snapshots: the layout of the
+ * RTC's snapshot slot (state_image.h; changing it changes recordings).
+ */
 struct rtc_state {
 	int64_t		 offset;
 	uint64_t	 alarm_next;
@@ -263,40 +268,32 @@ struct rtc_state {
 _Static_assert(sizeof(struct rtc_state) <= RTC_STATE_SIZE,
     "RTC_STATE_SIZE too small");
 
+/* Each field to (save) or from (restore) the image; under rtc.mtx. */
+static void
+rtc_image(uint8_t *img, bool save)
+{
+#define F(member, field) \
+	STATE_IMAGE(save, img, struct rtc_state, member, field)
+	F(offset, rtc.offset);
+	F(alarm_next, rtc.alarm_next);
+	F(time_high, rtc.time_high);
+	F(alarm_running, rtc.alarm_running);
+	F(irq_pending, rtc.irq_pending);
+	F(irq_enabled, rtc.irq_enabled);
+	F(irq_level, rtc.irq_level);
+#undef F
+}
+
 void
 goldfish_rtc_state_save(uint8_t *buf)
 {
-	struct rtc_state st;
-
-	memset(&st, 0, sizeof(st));
-	pthread_mutex_lock(&rtc.mtx);
-	st.offset = rtc.offset;
-	st.alarm_next = rtc.alarm_next;
-	st.time_high = rtc.time_high;
-	st.alarm_running = rtc.alarm_running;
-	st.irq_pending = rtc.irq_pending;
-	st.irq_enabled = rtc.irq_enabled;
-	st.irq_level = (uint8_t)rtc.irq_level;
-	pthread_mutex_unlock(&rtc.mtx);
-	memset(buf, 0, RTC_STATE_SIZE);
-	memcpy(buf, &st, sizeof(st));
+	state_image_save(buf, RTC_STATE_SIZE, &rtc.mtx, rtc_image);
 }
 
 void
 goldfish_rtc_state_restore(const uint8_t *buf)
 {
-	struct rtc_state st;
-
-	memcpy(&st, buf, sizeof(st));
-	pthread_mutex_lock(&rtc.mtx);
-	rtc.offset = st.offset;
-	rtc.alarm_next = st.alarm_next;
-	rtc.time_high = st.time_high;
-	rtc.alarm_running = st.alarm_running;
-	rtc.irq_pending = st.irq_pending;
-	rtc.irq_enabled = st.irq_enabled;
-	rtc.irq_level = st.irq_level;
-	pthread_mutex_unlock(&rtc.mtx);
+	state_image_restore(buf, &rtc.mtx, rtc_image);
 }
 
 static void *

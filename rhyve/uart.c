@@ -24,6 +24,7 @@
 
 #include "devices.h"
 #include "mem.h"
+#include "state_image.h"
 #include "virt.h"
 #include "vmmapi/vmmapi.h"
 
@@ -392,7 +393,10 @@ uart_input(void *arg)
 	pthread_mutex_unlock(&u->mtx);
 }
 
-/* The guest-visible state, for record/replay snapshots. */
+/*
+ * The guest-visible state, for record/replay snapshots: the layout of the
+ * UART's snapshot slot (state_image.h; changing it changes recordings).
+ */
 struct uart_state {
 	uint8_t		 ier, lcr, mcr, lsr, msr, scr, fcr, dll, dlm;
 	bool		 thr_ipending;
@@ -403,42 +407,33 @@ struct uart_state {
 _Static_assert(sizeof(struct uart_state) <= UART_STATE_SIZE,
     "UART_STATE_SIZE too small");
 
+/* Each field to (save) or from (restore) the image; under uart.mtx. */
+static void
+uart_image(uint8_t *img, bool save)
+{
+#define F(member, field) \
+	STATE_IMAGE(save, img, struct uart_state, member, field)
+	F(ier, uart.ier); F(lcr, uart.lcr); F(mcr, uart.mcr);
+	F(lsr, uart.lsr); F(msr, uart.msr); F(scr, uart.scr);
+	F(fcr, uart.fcr); F(dll, uart.dll); F(dlm, uart.dlm);
+	F(thr_ipending, uart.thr_ipending);
+	STATE_IMAGE_BYTES(save, img, struct uart_state, rx, uart.rx);
+	F(rx_head, uart.rx_head);
+	F(rx_count, uart.rx_count);
+	F(irq_level, uart.irq_level);
+#undef F
+}
+
 void
 uart_state_save(uint8_t *buf)
 {
-	struct uart_state st;
-
-	memset(&st, 0, sizeof(st));
-	pthread_mutex_lock(&uart.mtx);
-	st.ier = uart.ier; st.lcr = uart.lcr; st.mcr = uart.mcr;
-	st.lsr = uart.lsr; st.msr = uart.msr; st.scr = uart.scr;
-	st.fcr = uart.fcr; st.dll = uart.dll; st.dlm = uart.dlm;
-	st.thr_ipending = uart.thr_ipending;
-	memcpy(st.rx, uart.rx, sizeof(st.rx));
-	st.rx_head = uart.rx_head;
-	st.rx_count = uart.rx_count;
-	st.irq_level = uart.irq_level;
-	pthread_mutex_unlock(&uart.mtx);
-	memset(buf, 0, UART_STATE_SIZE);
-	memcpy(buf, &st, sizeof(st));
+	state_image_save(buf, UART_STATE_SIZE, &uart.mtx, uart_image);
 }
 
 void
 uart_state_restore(const uint8_t *buf)
 {
-	struct uart_state st;
-
-	memcpy(&st, buf, sizeof(st));
-	pthread_mutex_lock(&uart.mtx);
-	uart.ier = st.ier; uart.lcr = st.lcr; uart.mcr = st.mcr;
-	uart.lsr = st.lsr; uart.msr = st.msr; uart.scr = st.scr;
-	uart.fcr = st.fcr; uart.dll = st.dll; uart.dlm = st.dlm;
-	uart.thr_ipending = st.thr_ipending;
-	memcpy(uart.rx, st.rx, sizeof(uart.rx));
-	uart.rx_head = st.rx_head;
-	uart.rx_count = st.rx_count;
-	uart.irq_level = st.irq_level;
-	pthread_mutex_unlock(&uart.mtx);
+	state_image_restore(buf, &uart.mtx, uart_image);
 }
 
 int

@@ -275,6 +275,25 @@ is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+/*
+ * A number's fraction or exponent digits: one or more at *pp, which moves
+ * past them; none is a parse error (false).
+ */
+static bool
+digits(struct parser *ps, const char **pp)
+{
+	const char *p = *pp;
+
+	if (p >= ps->end || !is_digit(*p)) {
+		perr(ps, "invalid number");
+		return false;
+	}
+	while (p < ps->end && is_digit(*p))
+		p++;
+	*pp = p;
+	return true;
+}
+
 static struct json *
 parse_number(struct parser *ps)
 {
@@ -302,24 +321,16 @@ parse_number(struct parser *ps)
 	if (p < ps->end && *p == '.') {
 		integral = false;
 		p++;
-		if (p >= ps->end || !is_digit(*p)) {
-			perr(ps, "invalid number");
+		if (!digits(ps, &p))
 			return NULL;
-		}
-		while (p < ps->end && is_digit(*p))
-			p++;
 	}
 	if (p < ps->end && (*p == 'e' || *p == 'E')) {
 		integral = false;
 		p++;
 		if (p < ps->end && (*p == '+' || *p == '-'))
 			p++;
-		if (p >= ps->end || !is_digit(*p)) {
-			perr(ps, "invalid number");
+		if (!digits(ps, &p))
 			return NULL;
-		}
-		while (p < ps->end && is_digit(*p))
-			p++;
 	}
 	if ((v = new_value(ps, JSON_NUMBER)) == NULL)
 		return NULL;

@@ -28,16 +28,15 @@
  * MMIO exit never names guest RAM, a translated address of vm_gla2gpa
  * that lies in RAM maps, and the privilege level read back is M, S or U.
  */
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "vmmapi/vmmapi.h"
 
 #include "fuzz_util.h"
+#include "fuzz_watchdog.h"
 
 #define RAM_SIZE	(UINT64_C(4) << 20)
 #define CODE_MAX	0x10000			/* code at RAM base */
@@ -75,60 +74,6 @@ static const int fixed_csrs[] = {
 	0x14d,	/* stimecmp */
 };
 
-/* ---- watchdog: bounds a free run by suspending the vCPU ----------------- */
-
-static pthread_mutex_t wd_mtx = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t wd_cv = PTHREAD_COND_INITIALIZER;
-static struct vmctx *wd_ctx;		/* armed while non-NULL */
-static struct timespec wd_deadline;
-
-static void *
-watchdog(void *arg)
-{
-	(void)arg;
-	pthread_mutex_lock(&wd_mtx);
-	for (;;) {
-		struct timespec now;
-
-		while (wd_ctx == NULL)
-			pthread_cond_wait(&wd_cv, &wd_mtx);
-		pthread_cond_timedwait(&wd_cv, &wd_mtx, &wd_deadline);
-		clock_gettime(CLOCK_REALTIME, &now);
-		if (wd_ctx != NULL && (now.tv_sec > wd_deadline.tv_sec ||
-		    (now.tv_sec == wd_deadline.tv_sec &&
-		    now.tv_nsec >= wd_deadline.tv_nsec))) {
-			/* ctx stays open: the main thread disarms first */
-			vm_suspend_cpu(wd_ctx, 0);
-			wd_ctx = NULL;
-		}
-	}
-	return NULL;
-}
-
-static void
-wd_arm(struct vmctx *ctx)
-{
-	pthread_mutex_lock(&wd_mtx);
-	clock_gettime(CLOCK_REALTIME, &wd_deadline);
-	wd_deadline.tv_nsec += RUN_NS;
-	if (wd_deadline.tv_nsec >= 1000000000) {
-		wd_deadline.tv_sec++;
-		wd_deadline.tv_nsec -= 1000000000;
-	}
-	wd_ctx = ctx;
-	pthread_cond_signal(&wd_cv);
-	pthread_mutex_unlock(&wd_mtx);
-}
-
-static void
-wd_disarm(void)
-{
-	pthread_mutex_lock(&wd_mtx);
-	wd_ctx = NULL;
-	pthread_cond_signal(&wd_cv);
-	pthread_mutex_unlock(&wd_mtx);
-}
-
 /* ---- one input ---------------------------------------------------------- */
 
 static void
@@ -138,7 +83,7 @@ run(struct vmctx *ctx, uint8_t flags)
 	int n;
 
 	if ((flags & F_MTRAP) == 0)
-		wd_arm(ctx);
+		fuzz_wd_arm(ctx, RUN_NS);
 	for (n = 0; n < MAX_EXITS; n++) {
 		if (vm_run(ctx, 0, &vme) != 0)
 			break;
@@ -167,7 +112,7 @@ run(struct vmctx *ctx, uint8_t flags)
 		}
 	}
 out:
-	wd_disarm();
+	fuzz_wd_disarm();
 }
 
 static void
@@ -199,7 +144,6 @@ check_after(struct vmctx *ctx, struct fuzz_in *in, uint8_t *ram)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static pthread_t wd;
 	struct fuzz_in in = { data, size }, tail;
 	struct fuzz_guard g;
 	struct vmctx *ctx;
@@ -208,8 +152,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int priv, i, n;
 	size_t code;
 
-	if (wd == 0)
-		CHECK(pthread_create(&wd, NULL, watchdog, NULL) == 0);
+	fuzz_wd_start();
 	if (size < 4)
 		return 0;
 

@@ -31,16 +31,15 @@
  * mscratch, minstret, and all of guest RAM.  (And ASan/UBSan: no memory
  * error in either engine.)
  */
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "vmmapi/vmmapi.h"
 
 #include "fuzz_util.h"
+#include "fuzz_watchdog.h"
 #include "tests/unit/rv_gen.h"
 
 #define MAX_STEPS	3000
@@ -59,59 +58,6 @@ static const int csrs[] = { RVG_FCSR, RVG_MSTATUS, RVG_MCAUSE, RVG_MEPC,
     RVG_MTVAL, RVG_MSCRATCH, RVG_MINSTRET };
 #define NCSRS	((int)(sizeof(csrs) / sizeof(csrs[0])))
 #define NREGS	(65 + NCSRS + 2)	/* x, pc, f, csrs, priv, instret */
-
-/* ---- watchdog: kicks a free-running JIT (raw code) ---------------------- */
-
-static pthread_mutex_t wd_mtx = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t wd_cv = PTHREAD_COND_INITIALIZER;
-static struct vmctx *wd_ctx;		/* armed while non-NULL */
-static struct timespec wd_deadline;
-
-static void *
-watchdog(void *arg)
-{
-	(void)arg;
-	pthread_mutex_lock(&wd_mtx);
-	for (;;) {
-		struct timespec now;
-
-		while (wd_ctx == NULL)
-			pthread_cond_wait(&wd_cv, &wd_mtx);
-		pthread_cond_timedwait(&wd_cv, &wd_mtx, &wd_deadline);
-		clock_gettime(CLOCK_REALTIME, &now);
-		if (wd_ctx != NULL && (now.tv_sec > wd_deadline.tv_sec ||
-		    (now.tv_sec == wd_deadline.tv_sec &&
-		    now.tv_nsec >= wd_deadline.tv_nsec))) {
-			vm_suspend_cpu(wd_ctx, 0);
-			wd_ctx = NULL;
-		}
-	}
-	return NULL;
-}
-
-static void
-wd_arm(struct vmctx *ctx)
-{
-	pthread_mutex_lock(&wd_mtx);
-	clock_gettime(CLOCK_REALTIME, &wd_deadline);
-	wd_deadline.tv_nsec += RUN_NS;
-	if (wd_deadline.tv_nsec >= 1000000000) {
-		wd_deadline.tv_sec++;
-		wd_deadline.tv_nsec -= 1000000000;
-	}
-	wd_ctx = ctx;
-	pthread_cond_signal(&wd_cv);
-	pthread_mutex_unlock(&wd_mtx);
-}
-
-static void
-wd_disarm(void)
-{
-	pthread_mutex_lock(&wd_mtx);
-	wd_ctx = NULL;
-	pthread_cond_signal(&wd_cv);
-	pthread_mutex_unlock(&wd_mtx);
-}
 
 /* ---- state -------------------------------------------------------------- */
 
@@ -269,13 +215,13 @@ free_run(struct vmctx *c[2], bool raw)
 
 	CHECK(vm_set_capability(c[0], 0, VM_CAP_MTRAP_EXIT, 1) == 0);
 	if (raw)
-		wd_arm(c[1]);
+		fuzz_wd_arm(c[1], RUN_NS);
 	for (k = 0; k < MAX_EXITS; k++) {
 		b = run1(c[1]);
 		if (is_end(&b) || b.exitcode == VM_EXITCODE_DEBUG)
 			break;
 	}
-	wd_disarm();
+	fuzz_wd_disarm();
 	(void)vm_resume_cpu(c[1], 0);		/* if it was kicked */
 	if (k == MAX_EXITS)
 		return;		/* only raw code can take that many exits */
@@ -312,7 +258,6 @@ free_run(struct vmctx *c[2], bool raw)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static pthread_t wd;
 	static struct rvg g;
 	static struct rvg_state st;
 	struct rvg_params prm = { .items = 20, .max_trip = 8, .max_depth = 1 };
@@ -321,8 +266,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t flags;
 	bool raw;
 
-	if (wd == 0)
-		CHECK(pthread_create(&wd, NULL, watchdog, NULL) == 0);
+	fuzz_wd_start();
 	if (size < 2)
 		return 0;
 	flags = data[0];

@@ -20,65 +20,27 @@ for i = 1..cond_iters):
 Exit 0 pass, 77 skip, 1 fail.
 """
 import os
-import struct
 import sys
 
 sys.dont_write_bytecode = True     # no __pycache__ in the tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "gdb"))
 import common  # noqa: E402
-from common import RSP  # noqa: E402
+from common import REG_A0, REG_A1, RSP, rcmd, u64  # noqa: E402
+from common import AX_OP as OP, ax_op as op, ax_reg as reg  # noqa: E402
+from common import ax_c16 as c16, ax_c64 as c64, ax_list as cond  # noqa: E402
 
-ELF = os.path.join(common.BUILD, "guests", "gdb", "cond.elf")
-common.need()
-if not os.path.isfile(ELF):
-    common.skip("no guest %s (make guests)" % ELF)
-S = common.symbols(ELF)
-C = common.Checker()
+ELF, S, C = common.rsp_test("cond")
 ck = C.check
 NH = 3
-REG_A0, REG_A1 = 10, 11
-
-# Agent-expression opcodes (GDB manual, "Bytecode Descriptions").
-OP = dict(add=0x02, bit_and=0x0f, equal=0x13, ref64=0x1a, if_goto=0x20,
-          const8=0x22, const16=0x23, const64=0x25, reg=0x26, end=0x27)
-
-
-def reg(n):
-    return bytes([OP["reg"]]) + struct.pack(">H", n)
-
-
-def c16(v):
-    return bytes([OP["const16"]]) + struct.pack(">H", v)
-
-
-def c64(v):
-    return bytes([OP["const64"]]) + struct.pack(">Q", v)
-
-
-def op(*names):
-    return bytes(OP[n] for n in names)
 
 
 def eq_reg(r, v):
     return reg(r) + c16(v) + op("equal")
 
 
-def cond(code):
-    return "X%x,%s" % (len(code), code.hex())
-
-
 def a0_a1(hart, i):
     """hart == $a0 && $a1 == i"""
     return eq_reg(REG_A0, hart) + eq_reg(REG_A1, i) + op("bit_and", "end")
-
-
-def u64(hexstr):
-    return int.from_bytes(bytes.fromhex(hexstr.decode()), "little")
-
-
-def rcmd(r, text):
-    reply = r.cmd("qRcmd," + text.encode().hex())
-    return "" if reply == b"OK" else bytes.fromhex(reply.decode()).decode()
 
 
 def cond_counts(r):

@@ -27,28 +27,12 @@ import time
 sys.dont_write_bytecode = True     # no __pycache__ in the tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "gdb"))
 import common  # noqa: E402
-from common import RSP  # noqa: E402
+from common import REG_A0, REG_A1, RSP, rcmd  # noqa: E402
+from common import ax_c8 as c8, ax_c16 as c16, ax_reg as reg  # noqa: E402
+from common import ax_list as X  # noqa: E402
 
-ELF = os.path.join(common.BUILD, "guests", "gdb", "cond.elf")
-common.need()
-if not os.path.isfile(ELF):
-    common.skip("no guest %s (make guests)" % ELF)
-S = common.symbols(ELF)
-C = common.Checker()
+ELF, S, C = common.rsp_test("cond")
 ck = C.check
-REG_A0, REG_A1 = 10, 11
-
-
-def reg(n):
-    return b"\x26" + struct.pack(">H", n)
-
-
-def c8(v):
-    return bytes([0x22, v])
-
-
-def c16(v):
-    return b"\x23" + struct.pack(">H", v)
 
 
 def printf(fmt, *args):
@@ -56,10 +40,6 @@ def printf(fmt, *args):
     code = b"".join(reversed(args)) + c8(0) + c8(0)
     f = fmt.encode() + b"\0"
     return code + bytes([0x34, len(args)]) + struct.pack(">H", len(f)) + f + b"\x27"
-
-
-def X(code):
-    return "X%x,%s" % (len(code), code.hex())
 
 
 def a1_le(n):           # $a1 <= n  ==  !(n < $a1)
@@ -79,11 +59,6 @@ def until_stop(r, timeout=60):
             text += bytes.fromhex(p[1:].decode())
         else:
             return text.decode(errors="replace"), p
-
-
-def rcmd(r, text):
-    reply = r.cmd("qRcmd," + text.encode().hex())
-    return "" if reply == b"OK" else bytes.fromhex(reply.decode()).decode()
 
 
 HI = printf("h%d i%d\\n", reg(REG_A0), reg(REG_A1))

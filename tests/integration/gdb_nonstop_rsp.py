@@ -27,21 +27,18 @@ Exit 0 pass, 77 skip, 1 fail.
 import os
 import re
 import socket
-import struct
 import sys
 import time
 
 sys.dont_write_bytecode = True     # no __pycache__ in the tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "gdb"))
 import common  # noqa: E402
-from common import RSP  # noqa: E402
+from common import REG_A0, REG_PC, RSP, u64  # noqa: E402
+from common import ax_c8, ax_list, ax_op, ax_reg  # noqa: E402
 
-common.need()
-S = common.symbols()
-C = common.Checker()
+_, S, C = common.rsp_test()      # the default guest, common.Rhyve's
 ck = C.check
 NT = 5
-REG_A0, REG_PC = 10, 0x20
 
 
 class NSClient(RSP):
@@ -51,37 +48,11 @@ class NSClient(RSP):
         super().__init__(port)
         self.notes = []
 
-    def _next(self):
-        """('$' or '%', payload) of the next complete packet, or None."""
-        i = min([k for k in (self.buf.find(b"$"), self.buf.find(b"%")) if k >= 0],
-                default=-1)
-        if i < 0:
-            return None
-        j = self.buf.find(b"#", i)
-        if j < 0 or len(self.buf) < j + 3:
-            return None
-        kind, raw = self.buf[i:i + 1], self.buf[i + 1:j]
-        cs = int(self.buf[j + 1:j + 3], 16)
-        self.buf = self.buf[j + 3:]
-        if (sum(raw) & 0xff) != cs:
-            raise ValueError("bad checksum from server")
-        out, k = bytearray(), 0
-        while k < len(raw):
-            if raw[k] == 0x7d:
-                out.append(raw[k + 1] ^ 0x20)
-                k += 2
-            else:
-                out.append(raw[k])
-                k += 1
-        if kind == b"$" and self.ack:
-            self.s.sendall(b"+")
-        return kind, bytes(out)
-
     def recv(self, timeout=10):
         """The next reply; notifications met on the way go to self.notes."""
         deadline = time.time() + timeout
         while True:
-            p = self._next()
+            p = self.take(b"$%")
             if p is not None:
                 if p[0] == b"%":
                     self.notes.append(p[1])
@@ -96,7 +67,7 @@ class NSClient(RSP):
         """The next notification (None if none within timeout)."""
         deadline = time.time() + timeout
         while not self.notes:
-            p = self._next()
+            p = self.take(b"$%")
             if p is not None:
                 if p[0] == b"$":
                     raise ValueError("unexpected reply %r" % p[1])
@@ -145,10 +116,6 @@ def tid(stop):
     return (int(m.group(1), 16), int(m.group(2), 16)) if m else (None, None)
 
 
-def u64(hexstr):
-    return int.from_bytes(bytes.fromhex(hexstr.decode()), "little")
-
-
 def counters(r, via):
     r.cmd("Hg%x" % via)
     return [u64(r.cmd("m%x,8" % (S["counters"] + 8 * i))) for i in range(NT)]
@@ -172,8 +139,7 @@ def running(r):
 
 def cond_a0(v):
     """Agent expression: $a0 == v."""
-    code = bytes([0x26]) + struct.pack(">H", REG_A0) + bytes([0x22, v, 0x13, 0x27])
-    return "X%x,%s" % (len(code), code.hex())
+    return ax_list(ax_reg(REG_A0) + ax_c8(v) + ax_op("equal", "end"))
 
 
 def session(r):

@@ -29,19 +29,12 @@ import time
 sys.dont_write_bytecode = True     # no __pycache__ in the tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "gdb"))
 import common  # noqa: E402
-from common import RSP  # noqa: E402
+from common import REG_PC, RSP, u64  # noqa: E402
 
-common.need()
-S = common.symbols()
-C = common.Checker()
+_, S, C = common.rsp_test()      # the default guest, common.Rhyve's
 ck = C.check
-REG_PC = 32
 REG_MINSTRET = 65 + 0xb02
 REG_PRIV = 65 + 4096
-
-
-def u64(hexstr):
-    return int.from_bytes(bytes.fromhex(hexstr.decode()), "little")
 
 
 def reg(r, vcpu, n):

@@ -246,3 +246,17 @@ rc_wait_progress(struct rc *rc, int vcpu, uint64_t from, int ms)
 	}
 	return false;
 }
+
+struct rc *
+rc_create_counting(int ncpus)
+{
+	struct rc *rc = rc_create(ncpus);
+
+	for (int i = 0; i < ncpus; i++)
+		rc_start_hart(rc, i, PROG_COUNT);
+	rc_run_threads(rc);
+	for (int i = 0; i < ncpus; i++)
+		RC_REQUIRE(rc_wait_progress(rc, i, 0, 5000),
+		    "vCPU %d never ran", i);
+	return rc;
+}

@@ -59,6 +59,12 @@ uint64_t rc_instret(struct rc *rc, int vcpu);
 /* Wait until vcpu's instret has moved past 'from' (it runs), or ms pass. */
 bool	rc_wait_progress(struct rc *rc, int vcpu, uint64_t from, int ms);
 uint64_t rc_slot(struct rc *rc, int vcpu);
+/*
+ * rc_create(), every hart started on PROG_COUNT, rc_run_threads(); returns
+ * once each vCPU has retired an instruction (rc_fatal if one has not
+ * within 5 s): a machine that is known to be running.
+ */
+struct rc *rc_create_counting(int ncpus);
 /* Power the VM off, join the threads, free everything. */
 void	rc_destroy(struct rc *rc);
 void	rc_sleep_ms(int ms);

@@ -30,19 +30,6 @@
 #define NCPU		4
 #define BOUND_MS	3000	/* generous: sanitizers on a loaded 2-core box */
 
-static struct rc *
-start(void)
-{
-	struct rc *rc = rc_create(NCPU);
-
-	for (int i = 0; i < NCPU; i++)
-		rc_start_hart(rc, i, PROG_COUNT);
-	rc_run_threads(rc);
-	for (int i = 0; i < NCPU; i++)
-		CHECK(rc_wait_progress(rc, i, 0, 5000), "vCPU %d never ran", i);
-	return rc;
-}
-
 /* Run QMP text through a negotiated session; the replies, malloc'd. */
 static char *
 qmp(struct qmp_session *s, const char *text)
@@ -83,7 +70,7 @@ snapshot(struct rc *rc, uint64_t *v)
 static void
 stop_is_synchronous_and_cont_resumes(void **state)
 {
-	struct rc *rc = start();
+	struct rc *rc = rc_create_counting(NCPU);
 	struct qmp_session *s = session(rc);
 	uint64_t a[NCPU], b[NCPU];
 
@@ -109,7 +96,7 @@ stop_is_synchronous_and_cont_resumes(void **state)
 static void
 holds_compose(void **state)
 {
-	struct rc *rc = start();
+	struct rc *rc = rc_create_counting(NCPU);
 	struct qmp_session *s = session(rc);
 	cpuset_t all, none, one;
 	uint64_t a[NCPU], b[NCPU];
@@ -231,7 +218,7 @@ concurrent_holds_stress(void **state)
 	uint64_t a[NCPU];
 
 	(void)state;
-	st.rc = start();
+	st.rc = rc_create_counting(NCPU);
 	atomic_store(&st.done, false);
 	pthread_create(&q, NULL, qmp_thread, &st);
 	pthread_create(&d, NULL, debugger_thread, &st);

@@ -32,19 +32,6 @@ set_of(cpuset_t *s, int lo, int hi)
 		cpuset_set(i, s);
 }
 
-static struct rc *
-start_all_counting(void)
-{
-	struct rc *rc = rc_create(NCPU);
-
-	for (int i = 0; i < NCPU; i++)
-		rc_start_hart(rc, i, PROG_COUNT);
-	rc_run_threads(rc);
-	for (int i = 0; i < NCPU; i++)
-		CHECK(rc_wait_progress(rc, i, 0, 5000), "vCPU %d never ran", i);
-	return rc;
-}
-
 /*
  * Reading a register of a busy vCPU freezes it: the reader kicks it and
  * waits for it to leave the engine.  The reader must get its turn even
@@ -54,7 +41,7 @@ static void
 register_reads_of_busy_vcpus_do_not_starve(void **state)
 {
 	(void)state;
-	struct rc *rc = start_all_counting();
+	struct rc *rc = rc_create_counting(NCPU);
 	int64_t worst = 0;
 
 	for (int round = 0; round < 100; round++) {
@@ -76,7 +63,7 @@ static void
 debugged_vcpu_retires_nothing_then_resumes(void **state)
 {
 	(void)state;
-	struct rc *rc = start_all_counting();
+	struct rc *rc = rc_create_counting(NCPU);
 	cpuset_t want;
 	uint64_t before, after, slot_before, other[NCPU];
 
@@ -194,7 +181,7 @@ static void
 resume_one_leaves_the_others_stopped(void **state)
 {
 	(void)state;
-	struct rc *rc = start_all_counting();
+	struct rc *rc = rc_create_counting(NCPU);
 	cpuset_t all, rest, dbg;
 	uint64_t ir[NCPU];
 
@@ -355,7 +342,7 @@ static void
 random_suspend_resume_stress(void **state)
 {
 	(void)state;
-	struct rc *rc = start_all_counting();
+	struct rc *rc = rc_create_counting(NCPU);
 	bool model[NCPU] = { false };
 	unsigned seed = 12345;
 	int ops = getenv("RHYVE_STRESS_OPS") ? atoi(getenv("RHYVE_STRESS_OPS")) : 100000;

@@ -46,6 +46,24 @@ engine_create(int ncpus, uint64_t ram_size)
 	return vm;
 }
 
+/*
+ * engine_create(), then every vCPU active, with VM_CAP_BPT_EXIT (a guest
+ * ebreak ends vm_run) and started in M-mode at pc with a0 = its hart id
+ * and a1 = 0: the machine the hand-encoded engine tests run their code in.
+ */
+static inline struct vm *
+engine_create_started(int ncpus, uint64_t ram_size, uint64_t pc)
+{
+	struct vm *vm = engine_create(ncpus, ram_size);
+
+	for (int i = 0; i < ncpus; i++) {
+		cr_assert_eq(vm_activate_cpu(vm, i), 0);
+		cr_assert_eq(vm_set_capability(vm, i, VM_CAP_BPT_EXIT, 1), 0);
+		cr_assert_eq(vm_hart_start(vm, i, pc, (uint64_t)i, 0, PRV_M), 0);
+	}
+	return vm;
+}
+
 static inline void
 engine_no_setup(void)
 {

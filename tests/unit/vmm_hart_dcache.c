@@ -31,12 +31,7 @@ static struct vm *vm;
 static void
 setup_vm(int ncpus)
 {
-	vm = engine_create(ncpus, 1 << 20);
-	for (int i = 0; i < ncpus; i++) {
-		cr_assert_eq(vm_activate_cpu(vm, i), 0);
-		cr_assert_eq(vm_set_capability(vm, i, VM_CAP_BPT_EXIT, 1), 0);
-		cr_assert_eq(vm_hart_start(vm, i, RAM, (uint64_t)i, 0, PRV_M), 0);
-	}
+	vm = engine_create_started(ncpus, 1 << 20, RAM);
 }
 
 static void

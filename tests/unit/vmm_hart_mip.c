@@ -29,10 +29,7 @@ static struct vm *vm;
 static void
 setup(void)
 {
-	vm = engine_create(1, 1 << 20);
-	cr_assert_eq(vm_activate_cpu(vm, 0), 0);
-	cr_assert_eq(vm_set_capability(vm, 0, VM_CAP_BPT_EXIT, 1), 0);
-	cr_assert_eq(vm_hart_start(vm, 0, RAM, 0, 0, PRV_M), 0);
+	vm = engine_create_started(1, 1 << 20, RAM);
 }
 
 static void

@@ -57,13 +57,10 @@ setup(void)
 {
 	void *p;
 
-	vm = engine_create(1, 1 << 20);
+	vm = engine_create_started(1, 1 << 20, RAM);
 	p = vm_gpa2hva(vm, RAM, sizeof(code));
 	cr_assert_not_null(p);
 	memcpy(p, code, sizeof(code));
-	cr_assert_eq(vm_activate_cpu(vm, 0), 0);
-	cr_assert_eq(vm_set_capability(vm, 0, VM_CAP_BPT_EXIT, 1), 0);
-	cr_assert_eq(vm_hart_start(vm, 0, RAM, 0, 0, PRV_M), 0);
 }
 
 static void

@@ -1,12 +1,14 @@
 """common.py - helpers for the debug-server integration tests
 (tests/integration/gdb_*.py): start rhyve on a free port with -S, run
-gdb-multiarch or LLDB against it, and a raw GDB remote protocol client.
-Python 3 standard library only.  Not executable: tests/run.sh runs the
+gdb-multiarch or LLDB against it, and a raw GDB remote protocol client
+with what the raw-RSP tests share (their preamble, rcmd, u64, and
+agent-expression bytecode).  Python 3 standard library only.  Not executable: tests/run.sh runs the
 gdb_*.py launchers beside this directory, not this file.
 """
 import os
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -19,6 +21,8 @@ if not os.path.isabs(BUILD):
 GUEST = os.path.join(BUILD, "guests", "gdb", "smp_debug.elf")
 NHARTS = 5
 SKIP = 77
+# GDB register numbers (rhyve's target description: x0-x31, then pc).
+REG_A0, REG_A1, REG_PC = 10, 11, 32
 
 
 def skip(why):
@@ -56,7 +60,23 @@ def symbols(elf=GUEST):
     return syms
 
 
-class Rhyve:
+class Process:
+    """A rhyve process, self.proc, whose output goes to the open file
+    self.log: what Rhyve and qmpclient.VM share."""
+
+    def wait_exit(self, timeout):
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def output(self):
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+
+class Rhyve(Process):
     """rhyve running the debug guest, waiting for a debugger (-S)."""
 
     def __init__(self, listen=None, smp=NHARTS, wait=True, elf=GUEST,
@@ -74,17 +94,6 @@ class Rhyve:
                                      (os.getpid(), self.port)), "w+")
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
                                      stdout=self.log, stderr=subprocess.STDOUT)
-
-    def wait_exit(self, timeout):
-        try:
-            return self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return None
-
-    def output(self):
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read()
 
     def stop(self):
         if self.proc.poll() is None:
@@ -131,6 +140,62 @@ def verdict(out):
     return done and not fails
 
 
+def rsp_test(guest="smp_debug"):
+    """The preamble of a raw-RSP test on build/guests/gdb/<guest>.elf
+    (default: the 5-hart debug guest, GUEST): skip unless rhyve, the debug
+    guest and that one are built; returns (its path, its symbols, a
+    Checker)."""
+    elf = os.path.join(BUILD, "guests", "gdb", guest + ".elf")
+    need()
+    if not os.path.isfile(elf):
+        skip("no guest %s (make guests)" % elf)
+    return elf, symbols(elf), Checker()
+
+
+def u64(hexstr):
+    """A register or memory reply (target byte order: little) as a number."""
+    return int.from_bytes(bytes.fromhex(hexstr.decode()), "little")
+
+
+def rcmd(r, text, timeout=10):
+    """Monitor command 'text' through RSP client r: its output ("" for an
+    OK reply)."""
+    reply = r.cmd("qRcmd," + text.encode().hex(), timeout=timeout)
+    return "" if reply == b"OK" else bytes.fromhex(reply.decode()).decode()
+
+
+# Agent-expression bytecode, hand-assembled for target-side breakpoint
+# conditions and commands (GDB manual, "Bytecode Descriptions").
+AX_OP = dict(add=0x02, bit_and=0x0f, equal=0x13, ref64=0x1a, if_goto=0x20,
+             const8=0x22, const16=0x23, const64=0x25, reg=0x26, end=0x27)
+
+
+def ax_op(*names):
+    return bytes(AX_OP[n] for n in names)
+
+
+def ax_reg(n):
+    return ax_op("reg") + struct.pack(">H", n)
+
+
+def ax_c8(v):
+    return ax_op("const8") + struct.pack(">B", v)
+
+
+def ax_c16(v):
+    return ax_op("const16") + struct.pack(">H", v)
+
+
+def ax_c64(v):
+    return ax_op("const64") + struct.pack(">Q", v)
+
+
+def ax_list(code):
+    """An expression as a Z packet carries it (a condition, or after
+    'cmds:N,'): X<length>,<hex bytes>."""
+    return "X%x,%s" % (len(code), code.hex())
+
+
 class RSP:
     """A raw GDB remote protocol client."""
 
@@ -175,34 +240,47 @@ class RSP:
             raise EOFError("connection closed")
         self.buf += d
 
+    def take(self, kinds=b"$"):
+        """(kind, payload) of the first complete packet in the buffer that
+        starts with a byte of 'kinds' ('$' a reply, '%' a notification),
+        escapes undone, or None when there is none yet; a reply is acked in
+        ack mode (notifications never are)."""
+        starts = [k for k in (self.buf.find(bytes([c])) for c in kinds)
+                  if k >= 0]
+        if not starts:
+            return None
+        i = min(starts)
+        j = self.buf.find(b"#", i)
+        if j < 0 or len(self.buf) < j + 3:
+            return None
+        kind, raw = self.buf[i:i + 1], self.buf[i + 1:j]
+        cs = int(self.buf[j + 1:j + 3], 16)
+        self.buf = self.buf[j + 3:]
+        if (sum(raw) & 0xff) != cs:
+            raise ValueError("bad checksum from server")
+        if kind == b"$" and self.ack:
+            try:
+                self.s.sendall(b"+")
+            except OSError:
+                pass    # e.g. W00: rhyve may be gone already
+        out = bytearray()
+        k = 0
+        while k < len(raw):
+            if raw[k] == 0x7d:
+                out.append(raw[k + 1] ^ 0x20)
+                k += 2
+            else:
+                out.append(raw[k])
+                k += 1
+        return kind, bytes(out)
+
     def recv(self, timeout=10):
         """Next packet's payload (escapes undone); acks it in ack mode."""
         deadline = time.time() + timeout
         while True:
-            i = self.buf.find(b"$")
-            if i >= 0:
-                j = self.buf.find(b"#", i)
-                if j >= 0 and len(self.buf) >= j + 3:
-                    raw = self.buf[i + 1:j]
-                    cs = int(self.buf[j + 1:j + 3], 16)
-                    self.buf = self.buf[j + 3:]
-                    if (sum(raw) & 0xff) != cs:
-                        raise ValueError("bad checksum from server")
-                    if self.ack:
-                        try:
-                            self.s.sendall(b"+")
-                        except OSError:
-                            pass    # e.g. W00: rhyve may be gone already
-                    out = bytearray()
-                    k = 0
-                    while k < len(raw):
-                        if raw[k] == 0x7d:
-                            out.append(raw[k + 1] ^ 0x20)
-                            k += 2
-                        else:
-                            out.append(raw[k])
-                            k += 1
-                    return bytes(out)
+            p = self.take()
+            if p is not None:
+                return p[1]
             left = deadline - time.time()
             if left <= 0:
                 raise TimeoutError("no reply")

@@ -24,7 +24,7 @@ def need():
         common.skip("no rhyvectl at %s" % RHYVECTL)
 
 
-class VM:
+class VM(common.Process):
     """rhyve running busy.elf on 4 harts with QMP (and optionally gdb)."""
 
     def __init__(self, qmp=None, name=None, gdb=None, wait=False, extra=(),
@@ -57,17 +57,6 @@ class VM:
                 return False
             time.sleep(0.02)
         return False
-
-    def wait_exit(self, timeout):
-        try:
-            return self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return None
-
-    def output(self):
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read()
 
     def stop(self):
         if self.proc.poll() is None:
