@@ -70,13 +70,22 @@
 	amoadd.d zero, t0, (a1)
 	bnez a0, park
 
-	/* hart 0: wait (bounded) for the others */
-	li a4, 0x40000000
+	/*
+	 * hart 0: wait for the others, for at most 60 s of mtime (10 MHz).
+	 * A bound in loop iterations would be a bound in host time that
+	 * depends on the engine: the JIT spins through a billion in a few
+	 * seconds, which 3 other harts on a loaded 2-CPU host can outlast.
+	 */
+	li t0, CLINT_MTIME
+	ld a4, 0(t0)
+	li t0, 600000000
+	add a4, a4, t0
 7:	ld t1, 0(a1)
 	li t0, NHARTS
 	beq t1, t0, 8f
-	addi a4, a4, -1
-	bnez a4, 7b
+	li t0, CLINT_MTIME
+	ld t0, 0(t0)
+	bltu t0, a4, 7b
 	FAIL(1)
 8:	fence rw, rw
 	ld a0, cnt_amo
