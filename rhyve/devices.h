@@ -137,6 +137,11 @@ int	virtio_rng_init(struct vmctx *ctx, int slot, bool legacy);
 void	virtio_rng_fini(void);
 /* Guest reset: the transport to reset state. */
 void	virtio_rng_reset(void);
+/*
+ * Record mode: source(buf, len) gives the bytes instead of getrandom (up
+ * to len, 0 for none now); called on the thread that notified the device.
+ */
+void	virtio_rng_set_source(size_t (*source)(void *buf, size_t len));
 
 /*
  * One virtio network device (virtio_net.c) on user-mode networking

@@ -33,6 +33,13 @@
 	 (UINT64_C(1) << VIRTIO_F_EVENT_IDX))
 
 #define VIRTIO_MAX_ERROR_REPORTS	10
+
+/*
+ * Every transport initialised, by slot, for snapshots in record mode.
+ * Written at init and fini (machine set-up and teardown, one thread),
+ * read by the recorder's thread in between.
+ */
+static struct virtio_mmio *all_devs[VIRT_VIRTIO_COUNT];
 #define LEGACY_PAGE_SIZE_DEFAULT	4096
 #define LEGACY_ALIGN_DEFAULT		4096
 
@@ -598,6 +605,10 @@ virtio_mmio_init(struct virtio_mmio *vm, struct vmctx *ctx, uint64_t base,
 	for (int i = 0; i < ops->nqueues; i++)
 		vq_reset(&vm->queues[i], vm->ops->queue_max);
 
+	if (base >= VIRT_VIRTIO_BASE && (base - VIRT_VIRTIO_BASE) /
+	    VIRT_VIRTIO_SIZE < VIRT_VIRTIO_COUNT)
+		all_devs[(base - VIRT_VIRTIO_BASE) / VIRT_VIRTIO_SIZE] = vm;
+
 	memset(&r, 0, sizeof(r));
 	r.name = ops->name;
 	r.base = base;
@@ -607,6 +618,9 @@ virtio_mmio_init(struct virtio_mmio *vm, struct vmctx *ctx, uint64_t base,
 	if (mmio_register(&r) != 0) {
 		fprintf(stderr, "rhyve: %s: virtio-mmio window at %#jx is "
 		    "taken\n", ops->name, (uintmax_t)base);
+		for (int i = 0; i < VIRT_VIRTIO_COUNT; i++)
+			if (all_devs[i] == vm)
+				all_devs[i] = NULL;
 		free(vm->queues);
 		vm->queues = NULL;
 		pthread_mutex_destroy(&vm->mtx);
@@ -641,4 +655,168 @@ virtio_mmio_reset(struct virtio_mmio *vm)
 	if (vm->queues != NULL)
 		virtio_reset(vm);
 	pthread_mutex_unlock(&vm->mtx);
+}
+
+/* ---- snapshots (record mode) -------------------------------------------- */
+
+/*
+ * The layout of one transport's state: a header, then one entry per
+ * queue.  Explicit padding, so that every byte (hashed into a
+ * recording's checks) is the state's.
+ */
+struct vio_state_hdr {
+	uint64_t	drv_features;
+	uint32_t	status, dev_feat_sel, drv_feat_sel, queue_sel;
+	uint32_t	isr, config_gen, guest_page_size;
+	uint8_t		broken, irq_level, pad[2];
+};
+
+struct vio_state_queue {
+	uint64_t	desc_gpa, avail_gpa, used_gpa;
+	uint32_t	num, pfn, align;
+	uint16_t	last_avail, used_idx, signalled_used;
+	uint8_t		ready, signalled_valid;
+	uint8_t		pad[4];
+};
+
+_Static_assert(sizeof(struct vio_state_hdr) == 40, "no hidden padding");
+_Static_assert(sizeof(struct vio_state_queue) == 48, "no hidden padding");
+
+static size_t
+dev_state_size(const struct virtio_mmio *vm)
+{
+	return sizeof(struct vio_state_hdr) +
+	    (size_t)vm->ops->nqueues * sizeof(struct vio_state_queue);
+}
+
+size_t
+virtio_mmio_state_size(void)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < VIRT_VIRTIO_COUNT; i++)
+		if (all_devs[i] != NULL)
+			n += dev_state_size(all_devs[i]);
+	return n;
+}
+
+static void
+dev_state_save(struct virtio_mmio *vm, uint8_t *buf)
+{
+	struct vio_state_hdr h;
+	struct vio_state_queue q;
+
+	memset(buf, 0, dev_state_size(vm));
+	pthread_mutex_lock(&vm->mtx);
+	if (vm->queues == NULL) {
+		pthread_mutex_unlock(&vm->mtx);
+		return;		/* after fini: nothing to keep */
+	}
+	memset(&h, 0, sizeof(h));
+	h.drv_features = vm->drv_features;
+	h.status = vm->status;
+	h.dev_feat_sel = vm->dev_feat_sel;
+	h.drv_feat_sel = vm->drv_feat_sel;
+	h.queue_sel = vm->queue_sel;
+	h.isr = vm->isr;
+	h.config_gen = vm->config_gen;
+	h.guest_page_size = vm->guest_page_size;
+	h.broken = vm->broken;
+	h.irq_level = (uint8_t)vm->irq_level;
+	memcpy(buf, &h, sizeof(h));
+	buf += sizeof(h);
+	for (int i = 0; i < vm->ops->nqueues; i++) {
+		const struct vqueue *vq = &vm->queues[i];
+
+		memset(&q, 0, sizeof(q));
+		q.desc_gpa = vq->desc_gpa;
+		q.avail_gpa = vq->avail_gpa;
+		q.used_gpa = vq->used_gpa;
+		q.num = vq->num;
+		q.pfn = vq->pfn;
+		q.align = vq->align;
+		q.last_avail = vq->last_avail;
+		q.used_idx = vq->used_idx;
+		q.signalled_used = vq->signalled_used;
+		q.ready = vq->ready;
+		q.signalled_valid = vq->signalled_valid;
+		memcpy(buf, &q, sizeof(q));
+		buf += sizeof(q);
+	}
+	pthread_mutex_unlock(&vm->mtx);
+}
+
+static void
+dev_state_restore(struct virtio_mmio *vm, const uint8_t *buf)
+{
+	struct vio_state_hdr h;
+	struct vio_state_queue q;
+
+	pthread_mutex_lock(&vm->mtx);
+	if (vm->queues == NULL) {
+		pthread_mutex_unlock(&vm->mtx);
+		return;
+	}
+	memcpy(&h, buf, sizeof(h));
+	buf += sizeof(h);
+	vm->drv_features = h.drv_features;
+	vm->status = h.status;
+	vm->dev_feat_sel = h.dev_feat_sel;
+	vm->drv_feat_sel = h.drv_feat_sel;
+	vm->queue_sel = h.queue_sel;
+	vm->isr = h.isr;
+	vm->config_gen = h.config_gen;
+	vm->guest_page_size = h.guest_page_size;
+	vm->broken = h.broken != 0;
+	vm->irq_level = h.irq_level;
+	for (int i = 0; i < vm->ops->nqueues; i++) {
+		struct vqueue *vq = &vm->queues[i];
+
+		memcpy(&q, buf, sizeof(q));
+		buf += sizeof(q);
+		vq_stop(vq);
+		vq->desc_gpa = q.desc_gpa;
+		vq->avail_gpa = q.avail_gpa;
+		vq->used_gpa = q.used_gpa;
+		vq->num = q.num;
+		vq->pfn = q.pfn;
+		vq->align = q.align;
+		vq->last_avail = q.last_avail;
+		vq->used_idx = q.used_idx;
+		vq->signalled_used = q.signalled_used;
+		vq->signalled_valid = q.signalled_valid != 0;
+		if (!q.ready)
+			continue;
+		/* checked by vq_setup() when it was made ready: map again */
+		vq->desc = vm_map_gpa(vm->ctx, vq->desc_gpa, 16 * (size_t)vq->num);
+		vq->avail = vm_map_gpa(vm->ctx, vq->avail_gpa,
+		    6 + 2 * (size_t)vq->num);
+		vq->used = vm_map_gpa(vm->ctx, vq->used_gpa,
+		    6 + 8 * (size_t)vq->num);
+		vq->ready = vq->desc != NULL && vq->avail != NULL &&
+		    vq->used != NULL;
+		if (!vq->ready)
+			vq_stop(vq);
+	}
+	pthread_mutex_unlock(&vm->mtx);
+}
+
+void
+virtio_mmio_state_save(uint8_t *buf)
+{
+	for (int i = 0; i < VIRT_VIRTIO_COUNT; i++)
+		if (all_devs[i] != NULL) {
+			dev_state_save(all_devs[i], buf);
+			buf += dev_state_size(all_devs[i]);
+		}
+}
+
+void
+virtio_mmio_state_restore(const uint8_t *buf)
+{
+	for (int i = 0; i < VIRT_VIRTIO_COUNT; i++)
+		if (all_devs[i] != NULL) {
+			dev_state_restore(all_devs[i], buf);
+			buf += dev_state_size(all_devs[i]);
+		}
 }

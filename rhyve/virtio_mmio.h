@@ -184,6 +184,21 @@ void	virtio_mmio_fini(struct virtio_mmio *vm);
 /* Guest reset: the transport to reset state (its mutex taken). */
 void	virtio_mmio_reset(struct virtio_mmio *vm);
 
+/*
+ * Record mode (rhyve/replay/): every virtio-mmio device's transport state
+ * as bytes for snapshots, the devices in slot order (those initialised so
+ * far; the size is fixed once the machine is built): status, features,
+ * queue set-up, ring indexes, interrupt status.  The rings themselves are
+ * guest RAM; device models whose state is all in the transport and the
+ * rings (virtio-rng, virtio-blk) need nothing more.  Restore maps the
+ * ready queues' rings again and takes the interrupt level it remembers
+ * without touching the PLIC (the VM image holds the line).  Only while no
+ * vCPU runs; each device's mutex is taken.
+ */
+size_t	virtio_mmio_state_size(void);
+void	virtio_mmio_state_save(uint8_t *buf);
+void	virtio_mmio_state_restore(const uint8_t *buf);
+
 /* Did the driver accept feature 'bit'?  (m) */
 bool	virtio_has_feature(const struct virtio_mmio *vm, int bit);
 

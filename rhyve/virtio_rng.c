@@ -15,6 +15,12 @@
  * the host's boot), and a request is bounded (RNG_REQ_MAX), so a guest
  * offering huge buffers cannot keep a vCPU thread in the host for long.
  * getrandom is in the sandbox's allow list from the start (sandbox.c).
+ *
+ * In record mode (rhyve --record) the recorder supplies the bytes
+ * (virtio_rng_set_source()): it takes them from getrandom and logs them
+ * while recording, and gives the logged ones back while replaying, so
+ * that a replay fills the guest's buffers exactly as the recording did.
+ * The transport's state goes into its snapshots (virtio_mmio.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -46,6 +52,27 @@ static struct rng {
 	struct vq_chain	 chain;			/* (m) request being served */
 } rng;
 
+/* Record mode: where the bytes come from (set before the vCPUs run). */
+static size_t (*rng_source)(void *buf, size_t len);
+
+void
+virtio_rng_set_source(size_t (*source)(void *buf, size_t len))
+{
+	rng_source = source;
+}
+
+/* Host entropy: up to len bytes, 0 if the host has none now. */
+static size_t
+host_random(void *buf, size_t len)
+{
+	ssize_t r;
+
+	do {
+		r = getrandom(buf, len, GRND_NONBLOCK);
+	} while (r < 0 && errno == EINTR);
+	return r > 0 ? (size_t)r : 0;
+}
+
 /*
  * Fill the chain's device-writable buffers with up to RNG_REQ_MAX random
  * bytes.  Returns the number written (0 if the host could give none).
@@ -53,8 +80,10 @@ static struct rng {
 static uint32_t
 rng_fill(struct vq_chain *c)
 {
+	size_t (*source)(void *, size_t) = rng_source != NULL ? rng_source :
+	    host_random;
 	uint32_t total = 0;
-	ssize_t r;
+	size_t r;
 
 	for (int i = c->nread; i < c->nread + c->nwrite; i++) {
 		uint8_t *p = c->iov[i].iov_base;
@@ -65,13 +94,11 @@ rng_fill(struct vq_chain *c)
 
 			if (want > RNG_REQ_MAX - total)
 				want = RNG_REQ_MAX - total;
-			r = getrandom(p, want, GRND_NONBLOCK);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
+			r = source(p, want);
+			if (r == 0)
 				return total;	/* short: the driver asks again */
 			p += r;
-			left -= (size_t)r;
+			left -= r;
 			total += (uint32_t)r;
 		}
 		if (total == RNG_REQ_MAX)

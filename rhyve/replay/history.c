@@ -6,7 +6,8 @@
  * all-zero page (NULL), so a snapshot costs the pages the guest wrote
  * since the one before.  The byte limit counts everything: segments,
  * inputs, state images and pages; over it, the oldest snapshot goes,
- * and with it the history before the next one.
+ * and with it the history before the next one.  Each page keeps its
+ * hash, so a snapshot's RAM hash costs the pages copied plus a fold.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -73,6 +74,7 @@ rr_hist_free(struct rr_history *h)
 	free(h->snaps);
 	free(h->segs);
 	free(h->ins);
+	free(h->checks);
 	memset(h, 0, sizeof(*h));
 }
 
@@ -121,8 +123,8 @@ rr_hist_add_seg(struct rr_history *h, const struct rr_seg *s)
 }
 
 int
-rr_hist_add_input(struct rr_history *h, uint64_t seg, const uint8_t *data,
-    size_t len)
+rr_hist_add_input(struct rr_history *h, uint64_t seg, uint64_t g, int kind,
+    const uint8_t *data, size_t len)
 {
 	uint8_t *copy;
 
@@ -133,9 +135,118 @@ rr_hist_add_input(struct rr_history *h, uint64_t seg, const uint8_t *data,
 	if (copy == NULL)
 		return -1;
 	memcpy(copy, data, len);
-	h->ins[h->nins++] = (struct rr_input){ seg, (uint32_t)len, copy };
+	h->ins[h->nins++] = (struct rr_input){ .seg = seg, .g = g,
+	    .len = (uint32_t)len, .kind = (uint32_t)kind, .data = copy };
 	h->bytes += len;
 	return 0;
+}
+
+int
+rr_hist_add_check(struct rr_history *h, const struct rr_check *c)
+{
+	if (h->nchecks > 0 && h->checks[h->nchecks - 1].seg >= c->seg) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (grow((void **)&h->checks, &h->capchecks, h->nchecks + 1,
+	    sizeof(*h->checks), &h->bytes) != 0)
+		return -1;
+	h->checks[h->nchecks++] = *c;
+	return 0;
+}
+
+/* Index of the first check at segment seg or later. */
+static size_t
+check_index(const struct rr_history *h, uint64_t seg)
+{
+	size_t lo = 0, hi = h->nchecks;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (h->checks[mid].seg < seg)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+const struct rr_check *
+rr_hist_check_at(const struct rr_history *h, uint64_t seg)
+{
+	size_t i = check_index(h, seg);
+
+	return i < h->nchecks && h->checks[i].seg == seg ? &h->checks[i] : NULL;
+}
+
+#define HASH_M	UINT64_C(0x9e3779b97f4a7c15)
+
+/* The last step of a 64-bit hash: every input bit reaches every output bit. */
+static uint64_t
+mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= UINT64_C(0xff51afd7ed558ccd);
+	x ^= x >> 33;
+	x *= UINT64_C(0xc4ceb9fe1a85ec53);
+	x ^= x >> 33;
+	return x;
+}
+
+uint64_t
+rr_page_hash(const uint8_t *page)
+{
+	/*
+	 * Four independent lanes so that the multiplications overlap.
+	 * Each step (lane ^ word) * odd constant is a bijection of the
+	 * word, so pages that differ in one word never collide.
+	 */
+	uint64_t a = 1, b = 2, c = 3, d = 4, w[4];
+
+	for (size_t i = 0; i < RR_PAGE_SIZE; i += sizeof(w)) {
+		memcpy(w, page + i, sizeof(w));
+		a = (a ^ w[0]) * HASH_M;
+		b = (b ^ w[1]) * HASH_M;
+		c = (c ^ w[2]) * HASH_M;
+		d = (d ^ w[3]) * HASH_M;
+		a ^= a >> 31;
+		b ^= b >> 31;
+		c ^= c >> 31;
+		d ^= d >> 31;
+	}
+	return mix64(a ^ mix64(b ^ mix64(c ^ mix64(d))));
+}
+
+static uint64_t
+zero_page_hash(void)
+{
+	static const uint8_t zero[RR_PAGE_SIZE];
+	static uint64_t hz;
+
+	/* racy but idempotent; the recorder's thread is the only caller */
+	if (hz == 0)
+		hz = rr_page_hash(zero);
+	return hz;
+}
+
+/* Fold one page's hash into a RAM hash. */
+static uint64_t
+ram_fold(uint64_t h, uint64_t page_hash)
+{
+	return (h ^ page_hash) * UINT64_C(0x100000001b3) + 1;
+}
+
+#define RAM_HASH0	UINT64_C(0xcbf29ce484222325)
+
+uint64_t
+rr_ram_hash(const uint8_t *ram, size_t npages)
+{
+	uint64_t h = RAM_HASH0;
+
+	for (size_t i = 0; i < npages; i++)
+		h = ram_fold(h, rr_page_hash(ram + i * RR_PAGE_SIZE));
+	return mix64(h) | 1;	/* never 0: 0 means "not taken" */
 }
 
 size_t
@@ -191,6 +302,12 @@ drop_oldest(struct rr_history *h)
 	}
 	memmove(h->ins, h->ins + k, (h->nins - k) * sizeof(*h->ins));
 	h->nins -= k;
+	k = check_index(h, first);
+	if (k > 0) {		/* (no array at all without checks) */
+		memmove(h->checks, h->checks + k,
+		    (h->nchecks - k) * sizeof(*h->checks));
+		h->nchecks -= k;
+	}
 }
 
 int
@@ -201,6 +318,7 @@ rr_hist_snapshot(struct rr_history *h, uint64_t seg, uint64_t g,
 	struct rr_snap s = { .seg = seg, .g = g, .clock = clock,
 	    .barrier = barrier };
 	const struct rr_snap *prev;
+	uint64_t rh = RAM_HASH0;
 
 	if (grow((void **)&h->snaps, &h->capsnaps, h->nsnaps + 1,
 	    sizeof(*h->snaps), &h->bytes) != 0)
@@ -227,10 +345,12 @@ rr_hist_snapshot(struct rr_history *h, uint64_t seg, uint64_t g,
 			old->refs++;
 			s.pages[i] = old;
 			h->pages_shared++;
+			rh = ram_fold(rh, old->hash);
 			continue;
 		}
 		if (page_is_zero(src)) {
 			h->pages_shared++;
+			rh = ram_fold(rh, zero_page_hash());
 			continue;
 		}
 		p = malloc(sizeof(*p));
@@ -241,11 +361,14 @@ rr_hist_snapshot(struct rr_history *h, uint64_t seg, uint64_t g,
 		}
 		p->refs = 1;
 		memcpy(p->data, src, RR_PAGE_SIZE);
+		p->hash = rr_page_hash(p->data);
+		rh = ram_fold(rh, p->hash);
 		s.pages[i] = p;
 		h->bytes += sizeof(*p);
 		s.bytes += sizeof(*p);
 		h->pages_copied++;
 	}
+	s.ram_hash = mix64(rh) | 1;
 	h->snaps[h->nsnaps++] = s;
 	h->snaps_taken++;
 	while (h->bytes > h->limit && h->nsnaps > 1)
@@ -377,7 +500,7 @@ rr_hist_global(const struct rr_history *h, const struct rr_pos *p)
 void
 rr_hist_truncate(struct rr_history *h, const struct rr_pos *p)
 {
-	uint64_t keep_segs, first_input_dropped;
+	uint64_t keep_segs, first_input_dropped, cut_g;
 	size_t k;
 
 	if (p->seg < h->seg_base)
@@ -393,14 +516,20 @@ rr_hist_truncate(struct rr_history *h, const struct rr_pos *p)
 		keep_segs = p->seg;
 		first_input_dropped = p->seg;
 	}
+	cut_g = rr_hist_global(h, p);
 	if (keep_segs < rr_hist_end(h))
 		h->nsegs = (size_t)(keep_segs - h->seg_base);
 	k = rr_hist_input_at(h, first_input_dropped);
+	/* entropy of p.seg asked for by an instruction not retired at p */
+	while (k > 0 && h->ins[k - 1].seg == p->seg &&
+	    h->ins[k - 1].kind == RR_IN_RNG && h->ins[k - 1].g >= cut_g)
+		k--;
 	for (size_t i = k; i < h->nins; i++) {
 		h->bytes -= h->ins[i].len;
 		free(h->ins[i].data);
 	}
 	h->nins = k;
+	h->nchecks = check_index(h, first_input_dropped);
 	while (h->nsnaps > 1 && h->snaps[h->nsnaps - 1].seg > p->seg)
 		snap_free(h, &h->snaps[--h->nsnaps]);
 }

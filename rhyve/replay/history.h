@@ -1,10 +1,12 @@
 /*
  * history.h - what a recording keeps (rhyve --record): the schedule as
- * a list of segments, the outside inputs stamped with the segment whose
- * boundary delivered them, and snapshots (VM state image plus guest RAM,
- * pages shared between snapshots when unchanged) in a ring bounded in
- * bytes.  Pure data structure: no VM, no threads; the recorder
- * (replay.c) is its only user, tests/unit/replay_history.c tests it.
+ * a list of segments, the outside inputs stamped with their segment and
+ * global instruction count, checks (hashes of the VM at some segment
+ * starts, so that a replay that diverges is caught near where it does),
+ * and snapshots (VM state image plus guest RAM, pages shared between
+ * snapshots when unchanged) in a ring bounded in bytes.  Pure data
+ * structure: no VM, no threads; the recorder (replay.c) is its only
+ * user, tests/unit/replay_history.c tests it.
  *
  * Positions.  A segment is one vCPU running n instructions in a row;
  * segment k starts at global instruction count g(k) (instructions of
@@ -42,15 +44,45 @@ struct rr_seg {
 	uint16_t flags;		/* RR_SEG_* */
 };
 
-/* Bytes of console input, delivered at the boundary of segment 'seg'. */
+/* Kinds of input (struct rr_input). */
+enum rr_in_kind {
+	RR_IN_CONSOLE = 0,	/* console bytes for the segment's boundary */
+	RR_IN_RNG = 1,		/* bytes virtio-rng gave the guest at g */
+};
+
+/*
+ * Input from outside.  Console bytes are delivered at the boundary of
+ * segment 'seg' (g is the segment's start); entropy is asked for in the
+ * middle of a segment, by the instruction that notified the device, and
+ * g is the global count of instructions retired before it.  In
+ * segment order, and in the order they came within a segment.
+ */
 struct rr_input {
 	uint64_t seg;
+	uint64_t g;
 	uint32_t len;
+	uint32_t kind;		/* enum rr_in_kind */
 	uint8_t	*data;
+};
+
+/*
+ * A check: hashes of the VM at (seg, false, 0), taken while recording
+ * live, compared by a replay of a saved recording when it gets there.
+ * state_hash covers what the guest sees besides RAM (registers and CSRs
+ * of every vCPU, mtime, the devices' state); ram_hash is
+ * rr_ram_hash() of guest RAM, or 0 where it was not taken (only at
+ * snapshots, where it costs little: see rr_snap.ram_hash).
+ */
+struct rr_check {
+	uint64_t seg;
+	uint64_t g;
+	uint64_t state_hash;
+	uint64_t ram_hash;
 };
 
 struct rr_page {
 	uint32_t refs;		/* snapshots pointing at it */
+	uint64_t hash;		/* rr_page_hash() of data */
 	uint8_t	 data[RR_PAGE_SIZE];
 };
 
@@ -63,6 +95,7 @@ struct rr_snap {
 	size_t	 state_len;
 	struct rr_page **pages;	/* [npages]; NULL: an all-zero page */
 	size_t	 bytes;		/* what it costs: state + pages it owns */
+	uint64_t ram_hash;	/* rr_ram_hash() of its RAM */
 };
 
 /*
@@ -80,6 +113,9 @@ struct rr_history {
 	/* Inputs, in segment order. */
 	struct rr_input	*ins;
 	size_t		 nins, capins;
+	/* Checks, in segment order, at most one per segment. */
+	struct rr_check	*checks;
+	size_t		 nchecks, capchecks;
 	/* Snapshots, oldest first, in segment order. */
 	struct rr_snap	*snaps;
 	size_t		 nsnaps, capsnaps;
@@ -101,15 +137,36 @@ uint64_t rr_hist_end(const struct rr_history *h);
 struct rr_seg *rr_hist_seg(const struct rr_history *h, uint64_t k);
 /* Append a segment (index rr_hist_end()); 0 or -1 (ENOMEM). */
 int	rr_hist_add_seg(struct rr_history *h, const struct rr_seg *s);
-/* Log input for the boundary of segment seg (>= every logged one). */
-int	rr_hist_add_input(struct rr_history *h, uint64_t seg,
-	    const uint8_t *data, size_t len);
+/*
+ * Log input of a kind for segment seg (>= every logged one) at global
+ * count g.  0 or -1 (ENOMEM).
+ */
+int	rr_hist_add_input(struct rr_history *h, uint64_t seg, uint64_t g,
+	    int kind, const uint8_t *data, size_t len);
 /* Index of the first input logged for segment seg or later. */
 size_t	rr_hist_input_at(const struct rr_history *h, uint64_t seg);
 
+/* Append a check (its seg above every one's).  0 or -1 (ENOMEM). */
+int	rr_hist_add_check(struct rr_history *h, const struct rr_check *c);
+/* The check taken at segment seg, or NULL. */
+const struct rr_check *rr_hist_check_at(const struct rr_history *h,
+	    uint64_t seg);
+
+/*
+ * Hash of one page of guest RAM, and of all of it (npages pages): a
+ * 64-bit hash that reads 32 bytes per step in four lanes (fast enough
+ * to hash hundreds of megabytes per snapshot interval), not a checksum
+ * an adversary could not fool: it tells a replay that went astray.
+ * rr_ram_hash() folds the page hashes in page order, so a snapshot gets
+ * it from the hashes of the pages it shares for free.
+ */
+uint64_t rr_page_hash(const uint8_t *page);
+uint64_t rr_ram_hash(const uint8_t *ram, size_t npages);
+
 /*
  * Take a snapshot at (seg, false, 0) from the state image and RAM;
- * pages equal to the newest snapshot's are shared.  Then drop the
+ * pages equal to the newest snapshot's are shared (its ram_hash is
+ * computed on the way, hashing only the pages copied).  Then drop the
  * oldest snapshots (and the segments and inputs before the new oldest)
  * while over the limit, always keeping this one.  0 or -1 (ENOMEM).
  */
@@ -143,8 +200,9 @@ uint64_t rr_hist_global(const struct rr_history *h, const struct rr_pos *p);
 
 /*
  * Forget everything after position p (which becomes the end): segment
- * p.seg keeps p.off instructions; later segments, their inputs and
- * snapshots go.
+ * p.seg keeps p.off instructions; later segments, their inputs, checks
+ * and snapshots go, and so do the entropy inputs of p.seg asked for at
+ * or after p (the instruction asking has not retired there).
  */
 void	rr_hist_truncate(struct rr_history *h, const struct rr_pos *p);
 

@@ -46,18 +46,34 @@ put(struct out *o, const void *p, size_t n)
 	}
 }
 
+/*
+ * Where a saved recording starts: the newest barrier, if the debugger
+ * changed the VM (a replay from before it would not get there), else
+ * the oldest snapshot.
+ */
+static const struct rr_snap *
+start_snap(const struct rr_history *h)
+{
+	for (size_t i = h->nsnaps; i-- > 1;)
+		if (h->snaps[i].barrier)
+			return &h->snaps[i];
+	return &h->snaps[0];
+}
+
 int
 recfile_save(int fd, struct recfile_hdr *hdr, const struct rr_history *h)
 {
 	static const uint8_t zero[RR_PAGE_SIZE];
-	const struct rr_snap *s = &h->snaps[0];
+	const struct rr_snap *s;
 	struct out o = { fd, RECFILE_FNV0, 0 };
 	uint64_t nbytes = 0;
+	size_t ci;
 
 	if (h->nsnaps == 0) {
 		errno = EINVAL;
 		return -1;
 	}
+	s = start_snap(h);
 	memcpy(hdr->magic, RECFILE_MAGIC, 8);
 	hdr->version = RECFILE_VERSION;
 	hdr->state_len = s->state_len;
@@ -70,6 +86,9 @@ recfile_save(int fd, struct recfile_hdr *hdr, const struct rr_history *h)
 	for (size_t i = rr_hist_input_at(h, s->seg); i < h->nins; i++)
 		nbytes += h->ins[i].len;
 	hdr->input_bytes = nbytes;
+	for (ci = 0; ci < h->nchecks && h->checks[ci].seg < s->seg; ci++)
+		;
+	hdr->nchecks = h->nchecks - ci;
 	/* the body first, to know its hash: write the header over it after */
 	if (lseek(fd, sizeof(*hdr), SEEK_SET) < 0)
 		return -1;
@@ -87,12 +106,16 @@ recfile_save(int fd, struct recfile_hdr *hdr, const struct rr_history *h)
 	for (uint64_t k = s->seg; k < rr_hist_end(h); k++)
 		put(&o, rr_hist_seg(h, k), sizeof(struct rr_seg));
 	for (size_t i = rr_hist_input_at(h, s->seg); i < h->nins; i++) {
-		uint64_t rec[2] = { h->ins[i].seg, h->ins[i].len };
+		struct recfile_input rec = { .seg = h->ins[i].seg,
+		    .g = h->ins[i].g, .kind = h->ins[i].kind,
+		    .len = h->ins[i].len };
 
-		put(&o, rec, sizeof(rec));
+		put(&o, &rec, sizeof(rec));
 	}
 	for (size_t i = rr_hist_input_at(h, s->seg); i < h->nins; i++)
 		put(&o, h->ins[i].data, h->ins[i].len);
+	for (size_t i = ci; i < h->nchecks; i++)
+		put(&o, &h->checks[i], sizeof(h->checks[i]));
 	if (o.error != 0) {
 		errno = o.error;
 		return -1;
@@ -162,14 +185,15 @@ recfile_load(int fd, struct recfile_hdr *hdr, struct rr_history *h,
 		snprintf(why, whylen, "not a rhyve recording");
 		goto out;
 	}
+	/* before the checksum: another version's header has another size */
+	if (hdr->version != RECFILE_VERSION) {
+		snprintf(why, whylen, "recording format version %u, this rhyve "
+		    "reads version %u only", hdr->version, RECFILE_VERSION);
+		goto out;
+	}
 	if (hdr->hdr_hash != recfile_fnv(RECFILE_FNV0, hdr,
 	    offsetof(struct recfile_hdr, hdr_hash))) {
 		snprintf(why, whylen, "corrupt header (checksum)");
-		goto out;
-	}
-	if (hdr->version != RECFILE_VERSION) {
-		snprintf(why, whylen, "version %u, this rhyve reads %u",
-		    hdr->version, RECFILE_VERSION);
 		goto out;
 	}
 	c = (struct in){ buf + sizeof(*hdr), buf + st.st_size };
@@ -224,22 +248,46 @@ recfile_load(int fd, struct recfile_hdr *hdr, struct rr_history *h,
 		}
 	}
 	{
-		const uint8_t *recs = take(&c, hdr->nins * 16);
+		const size_t rl = sizeof(struct recfile_input);
+		const uint8_t *recs = hdr->nins > (uint64_t)(c.end - c.p) / rl ?
+		    NULL : take(&c, hdr->nins * rl);
 		const uint8_t *data;
+		uint64_t last_seg = hdr->begin_seg;
 
 		if (recs == NULL)
 			goto short_file;
 		for (uint64_t i = 0; i < hdr->nins; i++) {
-			uint64_t rec[2];
+			struct recfile_input rec;
 
-			memcpy(rec, recs + i * 16, sizeof(rec));
-			data = take(&c, rec[1]);
-			if (data == NULL || rec[1] > 65536)
+			memcpy(&rec, recs + i * rl, sizeof(rec));
+			data = take(&c, rec.len);
+			if (data == NULL || rec.len > 65536)
 				goto short_file;
-			if (rr_hist_add_input(h, rec[0], data, rec[1]) != 0) {
+			if (rec.seg < last_seg || rec.seg >= hdr->begin_seg +
+			    hdr->nsegs + 1 || rec.kind > RR_IN_RNG) {
+				snprintf(why, whylen, "corrupt input log at "
+				    "input %llu", (unsigned long long)i);
+				goto out;
+			}
+			last_seg = rec.seg;
+			if (rr_hist_add_input(h, rec.seg, rec.g, (int)rec.kind,
+			    data, rec.len) != 0) {
 				snprintf(why, whylen, "out of memory");
 				goto out;
 			}
+		}
+	}
+	for (uint64_t i = 0; i < hdr->nchecks; i++) {
+		const struct rr_check *k = take(&c, sizeof(*k));
+		struct rr_check copy;
+
+		if (k == NULL)
+			goto short_file;
+		memcpy(&copy, k, sizeof(copy));
+		if (rr_hist_add_check(h, &copy) != 0) {
+			snprintf(why, whylen, "corrupt check list at check "
+			    "%llu", (unsigned long long)i);
+			goto out;
 		}
 	}
 	if (c.p != c.end || seg_g != hdr->end_g)

@@ -18,10 +18,20 @@
  * debugger stops and single steps that cut turns short are replayed as
  * they were.  Inputs: console bytes are moved from the host's queue to
  * the guest's (console_set_gate()) only at segment starts, and logged
- * with the segment; the RTC reads the virtual clock (wall time at the
- * start of the recording plus mtime).  Devices whose input cannot be
- * made deterministic yet (virtio: disks, entropy, network) are refused
- * by options.c.
+ * with the segment; virtio-rng's bytes are taken from the host, logged
+ * with the instruction count of the notify that asked for them and given
+ * back from the log by a replay (virtio_rng_set_source()); the RTC reads
+ * the virtual clock (wall time at the start of the recording plus
+ * mtime).  Read-only disks are read on this thread too, so they need
+ * nothing but their transport's state in snapshots.  Writable disks
+ * (their blocks would need snapshots) and networking are refused by
+ * options.c.
+ *
+ * Checks.  While recording live, a check (history.h: hashes of the VM)
+ * is taken at a segment start every RR_CHECK_EVERY instructions and at
+ * every snapshot; --replay compares each one it reaches, so a replay
+ * that diverges stops with the instruction count of the first check
+ * that differs, not at the end of the recording.
  *
  * Going back.  A snapshot (VM image, UART and RTC state, the guest's
  * input queue, RAM pages) is taken every 'interval' instructions at a
@@ -45,18 +55,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "vmmapi/vmmapi.h"
 #include "../devices.h"
 #include "../mem.h"
+#include "../virtio_mmio.h"
 #include "../gdb/gdb_reverse.h"
 #include "history.h"
 #include "recfile.h"
 #include "replay.h"
 
 #define RR_IN_LEN	4096	/* the guest's console input queue */
+/*
+ * Instructions between checks (also taken at every snapshot).  A check
+ * without RAM costs some tens of microseconds (a hundred registers per
+ * vCPU and the devices' state); every million instructions is well under
+ * 1% of a recording and names a divergence within a millisecond or so of
+ * guest time.
+ */
+#define RR_CHECK_EVERY	UINT64_C(1000000)
 
 enum run_mode {
 	MODE_FORWARD,		/* events go to the debugger */
@@ -113,9 +133,22 @@ static struct rr {
 	struct hit	 hit;
 	int		 only;		/* bc: hits of this vCPU only, or -1 */
 	int		 rec_fd;	/* (i) --record-file, or -1 */
-	bool		 verify;	/* --replay: check the end of history */
+	bool		 verify;	/* --replay: check the checks and the end */
 	uint64_t	 end_ram_hash, end_state_hash;	/* (i) its hashes */
-} rr = { .restored_at = -1, .only = -1, .rec_fd = -1 };
+	uint64_t	 check_from;	/* --replay: checks of segments before
+					   this one were compared */
+	uint64_t	 checked_g;	/* ... the last that matched was here */
+	uint64_t	 last_check_g;	/* live: the last check taken */
+	int		*regs;		/* (i) register numbers hashed */
+	int		 nregs;		/* (i) */
+	size_t		 vio_off;	/* (i) virtio state in state_buf */
+	/* the vCPU being run, for virtio-rng's requests */
+	int		 run_vcpu;
+	uint64_t	 run_start;	/* its instret when it started */
+	uint64_t	 run_seg;	/* the segment it runs in */
+	bool		 run_live;	/* recording (else replaying) */
+	size_t		 rng_next;	/* replaying: the next input to look at */
+} rr = { .restored_at = -1, .only = -1, .rec_fd = -1, .run_vcpu = -1 };
 
 static uint64_t
 now_ns(void)
@@ -226,6 +259,7 @@ state_save(void)
 	memcpy(p, &rr.in_head, sizeof(rr.in_head));
 	memcpy(p + 4, &rr.in_count, sizeof(rr.in_count));
 	memcpy(p + 8, rr.in, RR_IN_LEN);
+	virtio_mmio_state_save(rr.state_buf + rr.vio_off);
 }
 
 static void
@@ -264,7 +298,9 @@ restore(const struct rr_snap *s)
 	memcpy(&rr.in_head, p, sizeof(rr.in_head));
 	memcpy(&rr.in_count, p + 4, sizeof(rr.in_count));
 	memcpy(rr.in, p + 8, RR_IN_LEN);
+	virtio_mmio_state_restore(s->state + rr.vio_off);
 	rr.cur = (struct rr_pos){ s->seg, false, 0 };
+	rr.rng_next = rr_hist_input_at(&rr.h, s->seg);
 	rr.g = s->g;
 	rr.mtime = clock_to_mtime(s->clock);
 	rr.restored_at = (int64_t)s->seg;
@@ -292,7 +328,8 @@ boundary(uint64_t seg, uint64_t clock, bool live)
 		    (c = console_host_getc()) >= 0)
 			buf[n++] = (uint8_t)c;
 		if (n > 0) {
-			if (rr_hist_add_input(&rr.h, seg, buf, n) != 0)
+			if (rr_hist_add_input(&rr.h, seg, rr.g, RR_IN_CONSOLE,
+			    buf, n) != 0)
 				fatal("input log");
 			in_push(buf, n);
 			fed = true;
@@ -300,6 +337,8 @@ boundary(uint64_t seg, uint64_t clock, bool live)
 	} else {
 		for (size_t i = rr_hist_input_at(&rr.h, seg);
 		    i < rr.h.nins && rr.h.ins[i].seg == seg; i++) {
+			if (rr.h.ins[i].kind != RR_IN_CONSOLE)
+				continue;
 			in_push(rr.h.ins[i].data, rr.h.ins[i].len);
 			fed = true;
 		}
@@ -351,6 +390,9 @@ run_vcpu(int vcpu, uint64_t cap, enum run_mode mode, bool live,
 		return WHY_DONE;
 	if (vm_set_insn_stop(rr.cfg.ctx, vcpu, start + cap) != 0)
 		fatal("instruction stop");
+	rr.run_vcpu = vcpu;
+	rr.run_start = start;
+	rr.run_live = live;
 	memset(&vme, 0, sizeof(vme));
 	for (;;) {
 		if (vm_run(rr.cfg.ctx, vcpu, &vme) != 0)
@@ -400,9 +442,143 @@ run_vcpu(int vcpu, uint64_t cap, enum run_mode mode, bool live,
 		break;
 	}
 	*done = instret(vcpu) - start;
+	rr.run_vcpu = -1;
 	if (why != WHY_DONE)
 		(void)vm_set_insn_stop(rr.cfg.ctx, vcpu, UINT64_MAX);
 	return why;
+}
+
+/* ---- hashes and checks ---------------------------------------------------- */
+
+/*
+ * Hash of the VM's state as the guest sees it, RAM aside: every register
+ * and CSR of every vCPU, mtime, the devices' state and the guest's input
+ * queue.  Not the VM image itself: it holds engine scratch (and padding)
+ * that may differ between the interpreter and the JIT, which replay each
+ * other's recordings.
+ */
+static uint64_t
+state_hash(void)
+{
+	uint64_t h = RECFILE_FNV0, v;
+
+	for (int c = 0; c < rr.cfg.ncpus; c++)
+		for (int i = 0; i < rr.nregs; i++) {
+			int r = rr.regs[i];
+
+			if (vm_get_register(rr.cfg.ctx, c, r, &v) != 0)
+				v = UINT64_C(0xdead0000dead0000);
+			h = recfile_fnv(h, &r, sizeof(r));
+			h = recfile_fnv(h, &v, sizeof(v));
+		}
+	if (vm_time(rr.cfg.ctx, -1, UINT64_MAX, &v) == 0)
+		h = recfile_fnv(h, &v, sizeof(v));
+	state_save();
+	return recfile_fnv(h, rr.state_buf + rr.vm_state_len,
+	    rr.state_len - rr.vm_state_len);
+}
+
+/* A replay went another way than its recording: one line, status 1. */
+static void
+diverged(uint64_t g, const char *what)
+{
+	fprintf(stderr, "rhyve: replay: diverged from the recording at "
+	    "instruction %" PRIu64 ": %s\r\n", g, what);
+	exit(1);
+}
+
+/* Live, at a segment start: take a check if one is due. */
+static void
+take_check(void)
+{
+	uint64_t seg = rr_hist_end(&rr.h);
+	const struct rr_snap *sn = rr.h.nsnaps > 0 ?
+	    &rr.h.snaps[rr.h.nsnaps - 1] : NULL;
+	bool at_snap = sn != NULL && sn->seg == seg;
+	struct rr_check c;
+
+	if (rr.h.nchecks > 0 && rr.h.checks[rr.h.nchecks - 1].seg >= seg)
+		return;		/* taken already (the segment did not run) */
+	if (!at_snap && rr.g - rr.last_check_g < RR_CHECK_EVERY)
+		return;
+	c = (struct rr_check){ .seg = seg, .g = rr.g,
+	    .state_hash = state_hash(), .ram_hash = at_snap ? sn->ram_hash : 0 };
+	if (rr_hist_add_check(&rr.h, &c) != 0)
+		fatal("check log");
+	rr.last_check_g = rr.g;
+}
+
+/* --replay, at the start of segment seg: compare its check, if any. */
+static void
+verify_check(uint64_t seg)
+{
+	const struct rr_check *c;
+
+	if (!rr.verify || seg < rr.check_from)
+		return;
+	rr.check_from = seg + 1;
+	if ((c = rr_hist_check_at(&rr.h, seg)) == NULL)
+		return;
+	if (c->g != rr.g)
+		diverged(rr.g, "the schedule does not add up");
+	if (state_hash() != c->state_hash) {
+		char what[160];
+
+		snprintf(what, sizeof(what), "registers or device state differ "
+		    "(they matched at instruction %" PRIu64 ")", rr.checked_g);
+		diverged(rr.g, what);
+	}
+	if (c->ram_hash != 0 &&
+	    rr_ram_hash(rr.cfg.ram, rr.h.npages) != c->ram_hash) {
+		char what[160];
+
+		snprintf(what, sizeof(what), "guest RAM differs (it matched at "
+		    "instruction %" PRIu64 ")", rr.checked_g);
+		diverged(rr.g, what);
+	}
+	rr.checked_g = rr.g;
+}
+
+/*
+ * virtio-rng's source in record mode, called while rr.run_vcpu runs (the
+ * notify is an MMIO exit on this thread).  Live: host entropy, logged at
+ * the global count of the instruction that notified.  Replaying: the
+ * logged bytes, which must have been asked for at the same count.
+ */
+static size_t
+rr_rng(void *buf, size_t len)
+{
+	uint64_t g;
+	ssize_t r;
+
+	if (rr.run_vcpu < 0)
+		return 0;	/* not from a vCPU this thread runs */
+	g = rr.g + instret(rr.run_vcpu) - rr.run_start;
+	if (rr.run_live) {
+		do {
+			r = getrandom(buf, len, GRND_NONBLOCK);
+		} while (r < 0 && errno == EINTR);
+		if (r < 0)
+			r = 0;
+		if (rr_hist_add_input(&rr.h, rr.run_seg, g, RR_IN_RNG, buf,
+		    (size_t)r) != 0)
+			fatal("input log");
+		return (size_t)r;
+	}
+	while (rr.rng_next < rr.h.nins &&
+	    rr.h.ins[rr.rng_next].seg <= rr.run_seg) {
+		const struct rr_input *in = &rr.h.ins[rr.rng_next++];
+
+		if (in->kind != RR_IN_RNG || in->seg != rr.run_seg)
+			continue;
+		if (in->g != g || in->len > len)
+			break;
+		memcpy(buf, in->data, in->len);
+		return in->len;
+	}
+	diverged(g, "virtio-rng asks for bytes the recording did not give "
+	    "there");
+	return 0;
 }
 
 /* ---- replaying ------------------------------------------------------------- */
@@ -432,6 +608,7 @@ replay_step(const struct rr_pos *limit, enum run_mode mode,
 
 		if (b != NULL && rr.restored_at != (int64_t)rr.cur.seg)
 			restore(b);
+		verify_check(rr.cur.seg);
 		boundary(rr.cur.seg, s->clock, false);
 		rr.cur.bdone = true;
 	}
@@ -447,6 +624,7 @@ replay_step(const struct rr_pos *limit, enum run_mode mode,
 		return WHY_STOP;
 	/* what the guest prints again was printed when it was recorded */
 	console_set_muted(rr.g < rr.shown_g);
+	rr.run_seg = rr.cur.seg;
 	why = run_vcpu(vcpu, cap, mode, false, &done, before);
 	rr.cur.off += done;
 	rr.g += done;
@@ -617,12 +795,14 @@ live_segment(void)
 		cap = 1;
 	if (rr.g - rr.last_snap_g >= rr.cfg.interval)
 		snapshot(false);
+	take_check();
 	s = (struct rr_seg){ .g = rr.g, .clock = next_clock(),
 	    .vcpu = (uint16_t)vcpu };
 	if (!gdbr_enter(vcpu, false))
 		return WHY_STOP;
 	console_set_muted(false);
 	boundary(rr_hist_end(&rr.h), s.clock, true);
+	rr.run_seg = rr_hist_end(&rr.h);
 	why = run_vcpu(vcpu, cap, MODE_FORWARD, true, &done, NULL);
 	s.n = (uint32_t)done;
 	if (why == WHY_WFI) {
@@ -655,42 +835,33 @@ rewrite_history(void)
 {
 	struct rr_pos last = rr_hist_last(&rr.h);
 
+	if (rr.verify) {
+		/* the recording's checks no longer apply from here */
+		fprintf(stderr, "rhyve: replay: the debugger changed the VM at "
+		    "instruction %" PRIu64 ": the rest of the recording is not "
+		    "checked\r\n", rr.g);
+		rr.verify = false;
+	}
 	if (rr_pos_cmp(&rr.cur, &last) < 0) {
 		rr_hist_truncate(&rr.h, &rr.cur);
 		if (!rr.cur.bdone) {
 			/* at a segment's start: it is gone now */
 			rr.cur = rr_hist_last(&rr.h);
 		}
+	} else {
+		/* at the end: a check taken for the next segment is stale */
+		rr_hist_truncate(&rr.h, &rr.cur);
 	}
 	snapshot(true);
 	rr.live_used = rr.cfg.quantum;	/* a fresh turn */
 }
 
-/*
- * Hashes of the VM for --record-file/--replay: RAM, and the state as
- * the guest sees it (every register and CSR of every vCPU, mtime, the
- * devices' state, the guest's input queue).  Not the VM image itself:
- * it holds engine scratch (and padding) that may differ between the
- * interpreter and the JIT, which replay each other's recordings.
- */
+/* Hashes of the VM for --record-file/--replay: RAM, and state_hash(). */
 static void
 hashes(uint64_t *ram, uint64_t *state)
 {
-	uint64_t h = RECFILE_FNV0, v;
-
-	for (int c = 0; c < rr.cfg.ncpus; c++)
-		for (int r = 1; r <= VM_REG_LAST; r++)
-			if (vm_get_register(rr.cfg.ctx, c, r, &v) == 0) {
-				h = recfile_fnv(h, &r, sizeof(r));
-				h = recfile_fnv(h, &v, sizeof(v));
-			}
-	if (vm_time(rr.cfg.ctx, -1, UINT64_MAX, &v) == 0)
-		h = recfile_fnv(h, &v, sizeof(v));
-	state_save();
-	h = recfile_fnv(h, rr.state_buf + rr.vm_state_len,
-	    rr.state_len - rr.vm_state_len);
-	*state = h;
-	*ram = recfile_fnv(RECFILE_FNV0, rr.cfg.ram, (size_t)rr.cfg.ram_size);
+	*state = state_hash();
+	*ram = rr_ram_hash(rr.cfg.ram, rr.h.npages);
 }
 
 /* --replay reached the end of the recording: is the VM what it was? */
@@ -788,6 +959,9 @@ replay_thread(void *arg)
 			last = rr_hist_last(&rr.h);
 			if (rr_pos_cmp(&rr.cur, &last) >= 0)
 				verify_end();
+			else
+				diverged(rr.g, "the VM ended before the "
+				    "recording does");
 		}
 		if (why == WHY_END && !rr.cfg.suspended(rr.end_how, rr.end_code))
 			break;
@@ -829,7 +1003,9 @@ load_recording(const char *path)
 	rr.end_ram_hash = hdr.end_ram_hash;
 	rr.end_state_hash = hdr.end_state_hash;
 	rr.verify = true;
+	rr.check_from = hdr.begin_seg;
 	restore(&rr.h.snaps[0]);
+	rr.checked_g = rr.g;
 	rr.last_snap_g = rr.shown_g = rr.g;
 	return 0;
 }
@@ -842,14 +1018,27 @@ replay_init(const struct replay_config *cfg)
 
 	rr.cfg = *cfg;
 	rr.vm_state_len = vm_state_size(cfg->ctx);
-	rr.state_len = rr.vm_state_len + UART_STATE_SIZE + RTC_STATE_SIZE +
+	rr.vio_off = rr.vm_state_len + UART_STATE_SIZE + RTC_STATE_SIZE +
 	    8 + RR_IN_LEN;
-	rr.state_buf = malloc(rr.state_len);
+	rr.state_len = rr.vio_off + virtio_mmio_state_size();
+	rr.state_buf = calloc(1, rr.state_len);
 	rr.run = calloc((size_t)n, sizeof(*rr.run));
 	rr.step = calloc((size_t)n, sizeof(*rr.step));
-	if (rr.state_buf == NULL || rr.run == NULL || rr.step == NULL) {
+	rr.regs = calloc(VM_REG_LAST + 1, sizeof(*rr.regs));
+	if (rr.state_buf == NULL || rr.run == NULL || rr.step == NULL ||
+	    rr.regs == NULL) {
 		fprintf(stderr, "rhyve: record: out of memory\n");
 		return -1;
+	}
+	/*
+	 * The registers the hashes cover: those the vmm has (a fixed set,
+	 * found once, rather than 4,000 CSR numbers tried at every check).
+	 */
+	for (int r = 1; r <= VM_REG_LAST; r++) {
+		uint64_t v;
+
+		if (vm_get_register(cfg->ctx, 0, r, &v) == 0)
+			rr.regs[rr.nregs++] = r;
 	}
 	if (rr_hist_init(&rr.h, cfg->limit, cfg->ram_size, rr.state_len) != 0) {
 		fprintf(stderr, "rhyve: --record=%" PRIu64 "M is too small for "
@@ -883,6 +1072,7 @@ replay_init(const struct replay_config *cfg)
 	}
 	goldfish_rtc_set_clock(rr_rtc_clock);
 	console_set_gate(rr_getc);
+	virtio_rng_set_source(rr_rng);
 	gdbr_on = true;
 	rr.live_vcpu = 0;
 	rr.cur = (struct rr_pos){ 0, false, 0 };

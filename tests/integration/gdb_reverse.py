@@ -18,9 +18,14 @@ record_write()):
     the opposite order;
   - bc with a breakpoint stops at its last earlier hit; bc with nothing
     set ends at the beginning with replaylog:begin; going forward from
-    there replays the history exactly (same hashes at the same place)
-    and then goes on live;
-  - Ctrl-C interrupts a long bc.
+    there (c, with a breakpoint whose condition, evaluated by the vCPUs,
+    holds only just after one store near the end) replays the history
+    exactly: the same instruction count, every register of every hart
+    and the same RAM and VM state hashes as when bc went there; then it
+    goes on live;
+  - Ctrl-C interrupts a long bc;
+  - non-stop mode: bs and bc are refused with an error reply (reverse
+    execution is all-stop only); after QNonStop:0 they work.
 Exit 0 pass, 77 skip, 1 fail.  RHYVE_REVERSE_STEPS sets N (default 1000).
 """
 import os
@@ -57,9 +62,18 @@ def thread_of(rep):
     return int(rep.split(b"thread:")[1].split(b";")[0], 16)
 
 
-def pc(r, t):
-    r.cmd("Hg%x" % t)
+def pc(r, t, select=True):
+    if select:
+        r.cmd("Hg%x" % t)
     return u64(r.cmd("p20"))
+
+
+def cond_eq(reg, value):
+    """Agent-expression bytecode (GDB manual, "Bytecode Descriptions")
+    for the breakpoint condition reg == value, as a Z packet carries it."""
+    code = bytes([0x26]) + reg.to_bytes(2, "big") + bytes([0x25]) + \
+        value.to_bytes(8, "big") + bytes([0x13, 0x27])     # reg const64 equal end
+    return "X%x,%s" % (len(code), code.hex())
 
 
 def all_regs(r):
@@ -111,9 +125,11 @@ def steps(r):
     pcs = []
     t0 = time.time()
     bad = 0
+    # Hg and Hc stay on thread 2 through the loops (nothing else sets them)
+    r.cmd("Hg%x" % t)
+    r.cmd("Hc%x" % t)
     for i in range(N):
-        pcs.append(pc(r, t))
-        r.cmd("Hc%x" % t)
+        pcs.append(pc(r, t, select=False))
         rep = r.cmd("bs", timeout=60)
         if not rep.startswith(b"T05thread:2;") or b"replaylog" in rep:
             bad += 1
@@ -130,7 +146,7 @@ def steps(r):
     for i in range(N):
         rep = r.cmd("vCont;s:%x" % t, timeout=60)
         want = pcs[N - 1 - i]
-        got = pc(r, t)
+        got = pc(r, t, select=False)
         if not rep.startswith(b"T05thread:2;") or got != want:
             bad += 1
             if bad < 3:
@@ -208,7 +224,24 @@ def breakpoints(r):
 
 
 def to_the_beginning(r):
-    g_here, _ = position(r)
+    """Stop live at a store, step back (bc, write watchpoint) to just after
+    the store before it, note everything there, go back to the beginning,
+    then forward again to that very place."""
+    st, sw = S["shared_store"], S["shared_word"]
+    ck("Z0 shared_store", r.cmd("Z0,%x,4" % st) == b"OK")
+    rep = r.cmd("vCont;c", timeout=60)
+    ck("z0 shared_store", r.cmd("z0,%x,4" % st) == b"OK")
+    ck("live: a store reached", b"swbreak" in rep, rep)
+    g_end, replaying = position(r)
+    ck("that is the end of history", not replaying, g_end)
+    ck("Z2 on shared_word", r.cmd("Z2,%x,8" % sw) == b"OK")
+    rep = r.cmd("bc", timeout=120)
+    ck("z2", r.cmd("z2,%x,8" % sw) == b"OK")
+    t = thread_of(rep) if b"thread:" in rep else 0
+    ck("bc: just after the store before it (thread %d)" % t,
+       b"watch:" in rep and t > 0 and pc(r, t) == st + 4, rep)
+    v = u64(r.cmd("p6"))             # t1: what it stored, hart<<32|seq
+    g_here, replaying = position(r)
     h_here = hashes(r)
     regs_here = all_regs(r)
     t0 = time.time()
@@ -217,21 +250,50 @@ def to_the_beginning(r):
     ck("bc with nothing set: replaylog:begin", b"replaylog:begin" in rep, rep)
     g, replaying = position(r)
     ck("at the beginning of history", g == 0 and replaying, "%s" % g)
-    # forward from the beginning replays history exactly: back to g_here
-    ck("Z0 race_loop", r.cmd("Z0,%x,4" % S["race_loop"]) == b"OK")
-    hits = 0
-    while True:
-        rep = r.cmd("vCont;c", timeout=60)
-        g, replaying = position(r)
-        hits += 1
-        if g >= g_here or not replaying or hits > 100000:
-            break
-    ck("z0 race_loop", r.cmd("z0,%x,4" % S["race_loop"]) == b"OK")
-    return tb, g_here, h_here, regs_here
+    # Forward from the beginning replays history exactly: the first time
+    # a hart is just past a store with t1 == v is that store, with every
+    # hart where it was then.
+    ck("Z0 shared_store+4 if t1 == %#x" % v,
+       r.cmd("Z0,%x,4;%s" % (st + 4, cond_eq(6, v))) == b"OK")
+    t0 = time.time()
+    rep = r.cmd("vCont;c", timeout=120)
+    tf = time.time() - t0
+    ck("z0 shared_store+4", r.cmd("z0,%x,4" % (st + 4)) == b"OK")
+    g, replaying = position(r)
+    ck("forward from the beginning stops there (%.0f ms), on thread %d" %
+       (1000 * tf, t), b"swbreak" in rep and thread_of(rep) == t, rep)
+    ck("at the same instruction count (%s), replaying" % g_here,
+       g == g_here and replaying, "%s vs %s" % (g, g_here))
+    ck("every register of every hart as before", all_regs(r) == regs_here)
+    h = hashes(r)
+    ck("RAM and VM state as before", h == h_here, "%s vs %s" % (h, h_here))
+    return tb
+
+
+def nonstop_refused():
+    """Reverse execution is all-stop only: in non-stop mode bs and bc get
+    an error reply (GDB shows it), nothing hangs, and all-stop works."""
+    with common.Rhyve(elf=ELF, smp=NH, extra=REC) as vm:
+        r = RSP(vm.port)
+        r.cmd("qSupported:multiprocess+;swbreak+;hwbreak+")
+        r.noack()
+        ck("QNonStop:1", r.cmd("QNonStop:1") == b"OK")
+        for p in ("bs", "bc"):
+            rep = r.cmd(p, timeout=10)
+            ck("non-stop: %s refused with an error reply" % p,
+               rep.startswith(b"E"), rep)
+        ck("QNonStop:0", r.cmd("QNonStop:0") == b"OK")
+        rep = r.cmd("?")
+        ck("all-stop again: stopped", rep.startswith(b"T"), rep)
+        rep = r.cmd("bs", timeout=30)
+        ck("all-stop: bs answers with a stop (at the beginning)",
+           rep.startswith(b"T05") and b"replaylog:begin" in rep, rep)
+        r.close()
 
 
 def main():
     plain_has_no_reverse()
+    nonstop_refused()
     with common.Rhyve(elf=ELF, smp=NH, extra=REC) as vm:
         r = RSP(vm.port)
         sup = r.cmd("qSupported:multiprocess+;swbreak+;hwbreak+")
@@ -253,12 +315,10 @@ def main():
         g, replaying = position(r)
         ck("forward past the end of history goes live", not replaying, g)
         # forward replay from the beginning reaches the same state
-        rep = r.cmd("vCont;s:1", timeout=30)     # a stop we can return to
-        tbeg, g_here, h_here, regs_here = to_the_beginning(r)
-        # land exactly on g_here: step thread 1 until the count matches
-        g, _ = position(r)
-        ck("forward from the beginning reached the old end (%s of %s)" %
-           (g, g_here), g is not None and g <= g_here + 200000)
+        tbeg = to_the_beginning(r)
+        rep = run_a_while(r, 0.2)
+        g, replaying = position(r)
+        ck("then on live", rep.startswith(b"T02") and not replaying, g)
         # Ctrl-C during a long bc: nothing set, far from the beginning
         r.send("bc")
         time.sleep(0.001)

@@ -12,9 +12,11 @@
     logged with the schedule, and replayed from the file with stdin
     closed: the same output;
   - a truncated file, a corrupt byte, a file that is not a recording, a
-    different -m or -smp are refused with one line; a recording whose end
-    state differs (its end hash changed, checksums made right) is a
-    divergence: one line naming the instruction count, status 1;
+    different -m or -smp, another format version are refused with one
+    line; a recording whose end state differs (its end hash changed,
+    checksums made right: tests/integration/recording.py) is a
+    divergence: one line naming the instruction count, status 1
+    (divergences along the way: record_devices.py);
   - combinations record mode does not support are refused with one line.
 Exit 0 pass, 77 skip, 1 fail.
 """
@@ -26,7 +28,9 @@ import tempfile
 
 sys.dont_write_bytecode = True     # no __pycache__ in the tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "gdb"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
+import recording  # noqa: E402
 
 RACE = os.path.join(common.BUILD, "guests", "gdb", "race.elf")
 ECHO = os.path.join(common.BUILD, "guests", "console", "echo.elf")
@@ -61,13 +65,6 @@ def race_with_stop(stop_at):
     path = os.path.join(TMP, "race.elf")
     open(path, "wb").write(bytes(data))
     return path
-
-
-def fnv(b):
-    h = 0xcbf29ce484222325
-    for x in b:
-        h = ((h ^ x) * 0x100000001b3) & 0xffffffffffffffff
-    return h
 
 
 def one_line(err):
@@ -109,17 +106,25 @@ def main():
         ck("another %s refused with one line" % what, rc != 0 and
            one_line(err), err)
 
-    # a divergence: the end state hash changed, checksums made right
-    hdr = bytearray(data[:144])
-    struct.pack_into("<Q", hdr, 112, struct.unpack_from("<Q", hdr, 112)[0] ^ 1)
-    struct.pack_into("<Q", hdr, 136, fnv(bytes(hdr[:136])))
+    # a divergence at the end: the end state hash changed, checksums right
+    r = recording.Recording(rec)
+    ck("the recording has checks along the way (%d)" % len(r.checks),
+       len(r.checks) > 1)
+    r.hdr["end_state_hash"] ^= 1
     div = os.path.join(TMP, "div.rec")
-    open(div, "wb").write(bytes(hdr) + data[144:])
-    end_g = struct.unpack_from("<Q", data, 104)[0]
+    r.save(div)
+    end_g = r.hdr["end_g"]
     rc, out, err = run(["-smp", "4", "-kernel", elf, "--replay=" + div])
-    ck("a divergence stops with one line naming the instruction count",
-       rc == 1 and "diverged" in err and str(end_g) in err and one_line(err),
-       "rc %s: %s" % (rc, err))
+    ck("a divergence at the end stops with one line naming the instruction "
+       "count", rc == 1 and "diverged" in err and str(end_g) in err and
+       one_line(err), "rc %s: %s" % (rc, err))
+    # another version is refused with one line saying so
+    r = recording.Recording(rec)
+    old = os.path.join(TMP, "v1.rec")
+    r.save(old, version=1)
+    rc, out, err = run(["-smp", "4", "-kernel", elf, "--replay=" + old])
+    ck("a version 1 recording refused with one line naming its version",
+       rc != 0 and one_line(err) and "version 1" in err, err)
 
     # console input, logged and replayed from the file
     erec = os.path.join(TMP, "echo.rec")
@@ -143,8 +148,7 @@ def main():
        "%r vs %r %s" % (out1, out2, err))
 
     for args, what in ((["-drive", "file=%s,format=raw,if=virtio" % rec],
-                        "a disk"),
-                       (["-device", "virtio-rng-device"], "virtio-rng"),
+                        "a writable disk"),
                        (["-nic", "user"], "networking"),
                        (["--record=1K"], "a tiny size")):
         rc, out, err = run(["-kernel", elf, "--record"] + args)

@@ -157,7 +157,8 @@ Test(replay_history, limit_drops_the_oldest)
 		memset(ram, k + 1, sizeof(ram));
 		cr_assert_eq(rr_hist_snapshot(&h, (uint64_t)k, (uint64_t)k * 10,
 		    (uint64_t)k * 10, state, sizeof(state), ram, false), 0);
-		cr_assert_eq(rr_hist_add_input(&h, (uint64_t)k, &in, 1), 0);
+		cr_assert_eq(rr_hist_add_input(&h, (uint64_t)k,
+		    (uint64_t)k * 10, RR_IN_CONSOLE, &in, 1), 0);
 		add(&h, k % 3, 10);
 		cr_assert_leq(h.bytes, limit + (NPAGES + 1) * RR_PAGE_SIZE +
 		    (1 << 16), "%lu", (unsigned long)h.bytes);
@@ -184,7 +185,8 @@ Test(replay_history, truncate_and_barrier)
 	cr_assert_eq(rr_hist_snapshot(&h, 0, 0, 0, state, sizeof(state), ram,
 	    false), 0);
 	for (int k = 0; k < 6; k++) {
-		cr_assert_eq(rr_hist_add_input(&h, (uint64_t)k, &in, 1), 0);
+		cr_assert_eq(rr_hist_add_input(&h, (uint64_t)k,
+		    (uint64_t)k * 10, RR_IN_CONSOLE, &in, 1), 0);
 		add(&h, k % 2, 10);
 		if (k == 2 || k == 4)
 			cr_assert_eq(rr_hist_snapshot(&h, (uint64_t)k + 1,
@@ -224,5 +226,78 @@ Test(replay_history, sharing_across_growth)
 	    (unsigned long)h.pages_copied);
 	cr_expect_eq(h.snaps[2099].pages[3], h.snaps[0].pages[3]);
 	cr_expect_eq(h.snaps[0].pages[3]->refs, 2100);
+	rr_hist_free(&h);
+}
+
+/*
+ * Checks and entropy inputs on truncation: the debugger writes at
+ * (2, after boundary, 4), i.e. global count 24.  Entropy asked for at
+ * 23 stays (its instruction retired), at 24 and 27 goes; the check of
+ * segment 2 stays (taken before its boundary), those after go.
+ */
+Test(replay_history, checks_and_entropy_on_truncate)
+{
+	struct rr_history h;
+	struct rr_pos p;
+	uint8_t b = 7;
+
+	memset(ram, 0, sizeof(ram));
+	cr_assert_eq(rr_hist_init(&h, 64 << 20, RAM, sizeof(state)), 0);
+	cr_assert_eq(rr_hist_snapshot(&h, 0, 0, 0, state, sizeof(state), ram,
+	    false), 0);
+	for (uint64_t k = 0; k < 5; k++) {
+		struct rr_check c = { .seg = k, .g = k * 10, .state_hash = k };
+
+		cr_assert_eq(rr_hist_add_check(&h, &c), 0);
+		add(&h, 0, 10);
+	}
+	cr_expect_neq(rr_hist_add_check(&h, &(struct rr_check){ .seg = 4 }), 0,
+	    "checks go in segment order, one per segment");
+	cr_assert_eq(rr_hist_add_input(&h, 2, 23, RR_IN_RNG, &b, 1), 0);
+	cr_assert_eq(rr_hist_add_input(&h, 2, 24, RR_IN_RNG, &b, 1), 0);
+	cr_assert_eq(rr_hist_add_input(&h, 2, 27, RR_IN_RNG, &b, 1), 0);
+	cr_assert_eq(rr_hist_add_input(&h, 3, 30, RR_IN_CONSOLE, &b, 1), 0);
+	cr_expect_eq(rr_hist_check_at(&h, 3)->state_hash, 3);
+	cr_expect_null(rr_hist_check_at(&h, 9));
+	p = pos(2, true, 4);
+	rr_hist_truncate(&h, &p);
+	cr_expect_eq(h.nins, 1, "entropy before the cut stays, after goes");
+	cr_expect_eq(h.ins[0].g, 23);
+	cr_expect_eq(h.nchecks, 3, "checks of segments 0-2 stay");
+	cr_expect_not_null(rr_hist_check_at(&h, 2));
+	cr_expect_null(rr_hist_check_at(&h, 3));
+	/* at a segment's start its check goes too (state changes there) */
+	p = pos(1, false, 0);
+	rr_hist_truncate(&h, &p);
+	cr_expect_eq(h.nchecks, 1);
+	rr_hist_free(&h);
+}
+
+/*
+ * A snapshot's RAM hash, computed from the pages it copies and the
+ * hashes of those it shares, is rr_ram_hash() of the RAM; one changed
+ * byte changes it.
+ */
+Test(replay_history, ram_hash)
+{
+	struct rr_history h;
+	uint64_t h0, h1;
+
+	memset(ram, 0, sizeof(ram));
+	memset(ram + 3 * RR_PAGE_SIZE, 0x5a, RR_PAGE_SIZE);
+	cr_assert_eq(rr_hist_init(&h, 64 << 20, RAM, sizeof(state)), 0);
+	cr_assert_eq(rr_hist_snapshot(&h, 0, 0, 0, state, sizeof(state), ram,
+	    false), 0);
+	h0 = rr_ram_hash(ram, NPAGES);
+	cr_expect_eq(h.snaps[0].ram_hash, h0);
+	ram[5 * RR_PAGE_SIZE + 100] = 1;
+	cr_assert_eq(rr_hist_snapshot(&h, 1, 1, 1, state, sizeof(state), ram,
+	    false), 0);
+	h1 = rr_ram_hash(ram, NPAGES);
+	cr_expect_neq(h1, h0);
+	cr_expect_eq(h.snaps[1].ram_hash, h1, "shared pages keep their hash");
+	ram[5 * RR_PAGE_SIZE + 100] = 0;
+	cr_expect_eq(rr_ram_hash(ram, NPAGES), h0);
+	cr_expect_neq(h0, 0);
 	rr_hist_free(&h);
 }
