@@ -1306,7 +1306,12 @@ gdb_init(struct vmctx *ctx, const struct gdb_config *cfg)
 		fd = listen_tcp(cfg->listen);
 	if (fd < 0)
 		return -1;
-	if (listen(fd, 1) != 0) {
+	/*
+	 * A backlog of a few: a debugger that reconnects right after hanging
+	 * up (or a second one, refused in accept_conn()) must not find the
+	 * queue full, or its SYN is dropped and retried a second later.
+	 */
+	if (listen(fd, 8) != 0) {
 		perror("rhyve: gdb: listen");
 		close(fd);
 		return -1;
