@@ -83,6 +83,9 @@ integration() {
 	done
 }
 
+# The fuzzers' time each in make test (fuzz.sh): a smoke run of every
+# harness and its regression inputs; long runs by hand (docs/fuzzing.md).
+export FUZZ_TIME=${FUZZ_TIME:-5}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}

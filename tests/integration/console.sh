@@ -2,7 +2,7 @@
 # console.sh - the host console of $RHYVE (stdio, -nographic) as a user at
 # a terminal and a script with redirected stdin see it.  The guest is
 # tests/guests/console/echo.S: it prints "echo: ready", answers each byte
-# c with "<c + 1>", powers off on 'q' ("echo: bye") or after 8 s without
+# c with "<c + 1>", powers off on 'q' ("echo: bye") or after 4 s without
 # input ("echo: idle").
 #
 # Under a pseudo-terminal (python3's pty module):

@@ -10,7 +10,7 @@
  *			as "<I><B><M>"), so what the guest sends is told
  *			apart from a terminal's echo and from the host's
  *			own messages
- * With no input for 8 s of mtime (10 MHz) it prints "echo: idle" and
+ * With no input for 4 s of mtime (10 MHz) it prints "echo: idle" and
  * powers off, so it ends by itself with stdin closed or at EOF.
  * tests/integration/console.sh drives it.
  */
@@ -21,7 +21,7 @@
 #define LSR		5
 #define LSR_DR		0x01
 #define LSR_THRE	0x20
-#define IDLE_TICKS	80000000	/* 8 s of mtime */
+#define IDLE_TICKS	40000000	/* 4 s of mtime (short: two tests wait for it) */
 
 	.section .text.init
 	.globl _start
