@@ -793,13 +793,18 @@ live_segment(void)
 	cap = rr.cfg.quantum - rr.live_used;
 	if (rr.step[vcpu])
 		cap = 1;
+	/*
+	 * Enter first: until gdbr_leave() the server's all-stop waits for
+	 * this vCPU, so it never reads history (monitor record) while the
+	 * snapshot or the check below change it (TSan found that race).
+	 */
+	if (!gdbr_enter(vcpu, false))
+		return WHY_STOP;
 	if (rr.g - rr.last_snap_g >= rr.cfg.interval)
 		snapshot(false);
 	take_check();
 	s = (struct rr_seg){ .g = rr.g, .clock = next_clock(),
 	    .vcpu = (uint16_t)vcpu };
-	if (!gdbr_enter(vcpu, false))
-		return WHY_STOP;
 	console_set_muted(false);
 	boundary(rr_hist_end(&rr.h), s.clock, true);
 	rr.run_seg = rr_hist_end(&rr.h);
