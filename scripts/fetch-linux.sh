@@ -1,6 +1,7 @@
 #!/bin/sh
-# fetch-linux.sh - fetch Debian 13 (trixie) riscv64 packages for the Linux
-# guest tests: linux-image-riscv64's kernel and busybox-static.  Debian 12
+# fetch-linux.sh - fetch Debian 13 (trixie) packages for the Linux guest
+# tests: linux-image-riscv64's kernel, busybox-static and OpenSBI (the
+# firmware the Linux tests boot through; see below).  Debian 12
 # ships no riscv64 kernel, so this uses a private apt configuration (its
 # own sources list naming the mirror this machine already uses, suite
 # trixie, arch riscv64, its own state and cache folders): the host's apt
@@ -13,6 +14,14 @@
 #   busybox       busybox-static's binary
 #   modules/*.ko  the virtio modules, decompressed, in load order in
 #                 modules/order
+#   fw_dynamic.bin  trixie's OpenSBI (1.6) for the generic platform.
+#                 Debian 12's OpenSBI 1.1 has a race in its HSM hart start
+#                 (fixed upstream in 1.3, commit e8e9ed37 "Set the state of
+#                 a hart to START_PENDING after the hart is ready"): a
+#                 secondary hart can leave its wait loop before its start
+#                 address is written and jump to the kernel's entry as if
+#                 it were the boot hart; docs/design-notes.md, "Linux SMP
+#                 and OpenSBI 1.1".
 #   VERSION       package versions and SHA-256 of each .deb
 # Idempotent: quiet and quick once the cache is complete.  Prints the
 # cache folder with --print-dir.
@@ -23,7 +32,7 @@ if [ "${1:-}" = "--print-dir" ]; then
 	echo "$CACHE"
 	exit 0
 fi
-[ -f "$CACHE/VERSION" ] && exit 0
+[ -f "$CACHE/VERSION" ] && [ -f "$CACHE/fw_dynamic.bin" ] && exit 0
 
 # Modules the tests load, dependencies first (modinfo's depends=).
 MODULES="drivers/virtio/virtio_mmio drivers/block/virtio_blk
@@ -68,7 +77,7 @@ APT::Sandbox::User "root";
 EOF
 export APT_CONFIG="$apt/apt.conf"
 
-echo "rhyve setup: fetching Debian trixie's riscv64 kernel and busybox into $CACHE" >&2
+echo "rhyve setup: fetching Debian trixie's riscv64 kernel, busybox and OpenSBI into $CACHE" >&2
 apt-get update -qq >"$work/update.log" 2>&1 ||
 	{ cat "$work/update.log" >&2; die "apt-get update (trixie, riscv64) failed"; }
 
@@ -79,7 +88,7 @@ kpkg=$(apt-cache show --no-all-versions linux-image-riscv64 2>/dev/null |
 
 cd "$work"
 : >VERSION
-for pkg in "$kpkg" busybox-static; do
+for pkg in "$kpkg" busybox-static opensbi; do
 	info=$(apt-cache show --no-all-versions "$pkg")
 	ver=$(echo "$info" | sed -n 's/^Version: //p')
 	want=$(echo "$info" | sed -n 's/^SHA256: //p')
@@ -98,6 +107,8 @@ out="$work/out"
 mkdir -p "$out/modules"
 cp x-"$kpkg"/boot/vmlinux-* "$out/Image"
 cp x-busybox-static/usr/bin/busybox "$out/busybox"
+cp x-opensbi/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin \
+	"$out/fw_dynamic.bin"
 : >"$out/modules/order"
 for m in $MODULES; do
 	f=$(ls x-"$kpkg"/usr/lib/modules/*/kernel/"$m".ko.xz)
@@ -109,5 +120,5 @@ cp VERSION "$out/VERSION"
 # Publish: VERSION last, so a half-finished fetch is never taken as done.
 rm -rf "$CACHE/modules"
 mv "$out/modules" "$CACHE/modules"
-mv "$out/Image" "$out/busybox" "$CACHE/"
+mv "$out/Image" "$out/busybox" "$out/fw_dynamic.bin" "$CACHE/"
 mv "$out/VERSION" "$CACHE/VERSION"

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """linux_record.py - record and replay of a Linux boot: Debian 13's
-riscv64 kernel (6.12) under OpenSBI (-bios default) on 4 harts with the
+riscv64 kernel (6.12) under OpenSBI (trixie's, guest.firmware()) on 4 harts with the
 busybox initramfs (rhyve.mode=gdb for one second of guest time: no disk,
 a writable one is refused in record mode) and a virtio-rng (the kernel's
 hw_random thread feeds its pool from it), recorded with --record-file
@@ -37,7 +37,7 @@ def main():
         initrd = os.path.join(tmp, "initrd.gz")
         guest.make_initramfs(initrd, linux)
         rec = os.path.join(tmp, "linux.rec")
-        base = [RHYVE, "-bios", "default", "-M", "virt", "-smp", "4", "-m",
+        base = [RHYVE, "-bios", guest.firmware("opensbi", linux), "-M", "virt", "-smp", "4", "-m",
                 "256M", "-nographic", "-kernel", os.path.join(linux, "Image"),
                 "-initrd", initrd, "-append",
                 "console=ttyS0 rhyve.mode=gdb rhyve.secs=1",

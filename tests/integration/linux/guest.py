@@ -48,6 +48,25 @@ def need_linux(emulator=None):
     return d
 
 
+def firmware(bios, linux_dir):
+    """The -bios argument for a Linux boot: "opensbi" is trixie's OpenSBI
+    from the cache (fw_dynamic.bin, fetched with the kernel), what the
+    Linux tests boot through; "default" is the host's (Debian 12's 1.1,
+    whose HSM hart start has a race: a secondary hart can leave its wait
+    loop before its start address is written and enter the kernel as if it
+    were the boot hart, clearing the BSS under the running kernel; fixed in
+    OpenSBI 1.3, docs/design-notes.md "Linux SMP and OpenSBI 1.1"); None
+    is rhyve's built-in SBI; anything else a path."""
+    if bios != "opensbi":
+        return bios
+    path = os.path.join(linux_dir, "fw_dynamic.bin")
+    if not os.path.isfile(path):
+        print("skip: no OpenSBI in %s (make setup fetches it: "
+              "scripts/fetch-linux.sh)" % linux_dir)
+        sys.exit(SKIP)
+    return path
+
+
 def _newc(out, ino, name, mode, data=b"", rdev=(0, 0)):
     nb = name.encode() + b"\0"
     hdr = "070701" + "".join("%08x" % v for v in (
@@ -97,9 +116,10 @@ def free_port():
 class Guest:
     """One boot: a work folder with the initramfs and a fresh disk."""
 
-    def __init__(self, smp=4, bios="default", mem="512M", mode="smp",
+    def __init__(self, smp=4, bios="opensbi", mem="512M", mode="smp",
                  append="", emulator=None, extra=(), secs=None):
         self.linux = need_linux(emulator)
+        bios = firmware(bios, self.linux)
         self.tmp = tempfile.TemporaryDirectory(prefix="rhyve-linux-")
         self.initrd = os.path.join(self.tmp.name, "initrd.gz")
         self.disk = os.path.join(self.tmp.name, "disk.img")
