@@ -1,16 +1,17 @@
 #!/bin/bash
 # tests/run.sh - every test, as `make test` runs it:
 #   1. plain build: unit tests (Criterion) and integration tests (real guests,
-#      real gdb-multiarch and lldb), on the default hart engine (the
-#      interpreter); the unit tests of the hart engine run both engines;
-#   2. jit: the integration tests again on the JIT (RHYVE_ENGINE=jit), but
-#      fuzz.sh (engine-independent) and the Linux boots (a known hang,
-#      docs/design-notes.md "The JIT");
+#      real gdb-multiarch and lldb), on the default hart engine (the JIT on
+#      x86-64 hosts); the unit tests of the hart engine run both engines;
+#   2. interp: the integration tests again on the interpreter
+#      (RHYVE_ENGINE=interp; on x86-64, where stage 1 ran the JIT), but
+#      fuzz.sh (engine-independent) and linux_record.py (record_file.py
+#      and record_devices.py replay recordings across engines);
 #   3. ASan+UBSan build: the suite of stage 1 again (but linux_record.py);
 #   4. TSan build: the concurrency tests and the SMP guest and debugger
 #      integration tests named in tests/tsan.list.
 # Prints one line per test and a closing "N passed, M failed[, K skipped]".
-# RHYVE_TEST_ONLY=plain|jit|asan|tsan runs one stage; RHYVE_TEST_FILTER=REGEX
+# RHYVE_TEST_ONLY=plain|interp|asan|tsan runs one stage; RHYVE_TEST_FILTER=REGEX
 # runs only tests whose name matches.
 set -u
 cd "$(dirname "$0")/.."
@@ -96,9 +97,10 @@ if [ -z "$ONLY" ] || [ "$ONLY" = plain ]; then
 		integration plain "$PWD/build/rhyve"
 	fi
 fi
-if { [ -z "$ONLY" ] || [ "$ONLY" = jit ]; } && [ "$(uname -m)" = x86_64 ]; then
+if { [ -z "$ONLY" ] || [ "$ONLY" = interp ]; } && [ "$(uname -m)" = x86_64 ]; then
 	if build build "" all guests; then
-		RHYVE_ENGINE=jit integration jit "$PWD/build/rhyve" "" '^(fuzz\.sh|linux_.*)$'
+		RHYVE_ENGINE=interp integration interp "$PWD/build/rhyve" "" \
+		    '^(fuzz\.sh|linux_record\.py)$'
 	fi
 fi
 if [ -z "$ONLY" ] || [ "$ONLY" = asan ]; then
