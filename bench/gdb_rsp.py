@@ -24,8 +24,25 @@ wake-ups are context switches) or --pin 0:1 (every wake-up crosses CPUs).
 Unpinned, the figures of one run are bimodal on a 2-CPU virtual machine:
 the scheduler puts the two ends on one CPU or on two.
 
+With --spin (C client only) the client polls its socket for the reply
+instead of sleeping in recv(), so that its own wake-up (25-35 us when the
+reply comes from the other CPU) is out of both emulators' figures.
+
+With --runs K both emulators are measured K times, alternating (rhyve,
+QEMU, rhyve, ...), and the table shows the median of the K per-run
+medians, the ratio of those, and the range of the per-run ratios.  The
+engine is rhyve's default or RHYVE_ENGINE's (interp|jit).
+
+With --floor (C client) each run also times 'g' and 'm' against a server
+that does no work (rsp_client --floor, on the emulator's CPUs): the
+loopback round trip itself.  No server answers faster there, so QEMU's
+time over the floor is the best ratio any server could reach ("best").
+Use it with --spin: a client that sleeps adds its own wake-up, which
+varies more from run to run than the servers' differences.
+
   bench/gdb_rsp.py [--rhyve PATH] [--qemu PATH] [--smp N] [--elf GUEST]
                    [--client c|python] [--pin CLIENT_CPUS:EMU_CPUS]
+                   [--spin] [--runs K] [--floor]
 """
 import argparse
 import os
@@ -131,21 +148,37 @@ def measure_c(name, cmd, port, syms, args):
                             stderr=subprocess.PIPE, preexec_fn=pinner("emu", args))
     res = {}
     try:
-        out = subprocess.run([args.client_bin, str(port), hex(syms["bump"]),
+        spin = ["--spin"] if args.spin else []
+        out = subprocess.run([args.client_bin] + spin +
+                             [str(port), hex(syms["bump"]),
                               hex(syms["_start"]), str(args.n)],
                              capture_output=True, text=True, timeout=300,
                              preexec_fn=pinner("client", args))
         if out.returncode != 0:
             sys.stderr.write("%s: %s" % (name, out.stderr))
         for line in out.stdout.splitlines():
-            fig, _, sec = line.rpartition(" ")
-            res[fig] = float(sec)
+            fig, med, _ = line.split("\t")     # figure, median, minimum
+            res[fig] = float(med)
     finally:
         try:
             proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+    return res
+
+
+def measure_floor(args):
+    """'g' and 'm' against rsp_client's do-nothing server; {figure: seconds}."""
+    emu = args.pin.partition(":")[2] if args.pin else "0-%d" % (os.cpu_count() - 1)
+    spin = ["--spin"] if args.spin else []
+    out = subprocess.run([args.client_bin] + spin + ["--floor", emu, str(args.n)],
+                         capture_output=True, text=True, timeout=300,
+                         preexec_fn=pinner("client", args))
+    res = {}
+    for line in out.stdout.splitlines():
+        fig, med, _ = line.split("\t")
+        res[fig[len("floor "):]] = float(med)
     return res
 
 
@@ -231,10 +264,18 @@ def main():
     ap.add_argument("--client", choices=["c", "python"], default=None)
     ap.add_argument("--pin", default=None, metavar="CLIENT_CPUS:EMU_CPUS",
                     help="pin the client and the emulator, e.g. 0:0 or 0:1")
+    ap.add_argument("--spin", action="store_true",
+                    help="C client: poll the socket for replies (no wake-up)")
+    ap.add_argument("--runs", type=int, default=1,
+                    help="measure both K times, alternating; median of the runs")
+    ap.add_argument("--floor", action="store_true",
+                    help="C client: also time g and m against a do-nothing server")
     args = ap.parse_args()
     args.client_bin = os.path.join(args.build, "bench", "rsp_client")
     if args.client is None:
         args.client = "c" if os.access(args.client_bin, os.X_OK) else "python"
+    if (args.spin or args.floor) and args.client != "c":
+        ap.error("--spin and --floor need the C client (build/bench/rsp_client)")
     elf = args.elf or os.path.join(args.build, "guests", "gdb", "busy.elf")
     if not os.path.isfile(elf):
         print("gdb_rsp: no guest %s (make guests)" % elf)
@@ -242,24 +283,41 @@ def main():
     syms = symbols(elf)
     machine = ["-M", "virt", "-bios", "none", "-m", "128M", "-nographic",
                "-smp", str(args.smp), "-kernel", elf, "-S"]
-    results = {}
-    for name, binary in (("rhyve", args.rhyve), ("qemu", args.qemu)):
-        port = free_port()
-        if name == "rhyve":
-            cmd = [binary] + machine + ["-gdb", "tcp::%d" % port]
-        else:
-            cmd = [binary] + machine + ["-gdb", "tcp:127.0.0.1:%d" % port]
-        results[name] = measure(name, cmd, port, syms, args)
-    print("%-10s %12s %12s %8s   (%d vCPUs busy, median of up to %d, %s client%s)" %
+    runs = {"rhyve": [], "qemu": [], "floor": []}
+    for _ in range(max(args.runs, 1)):
+        if args.floor:
+            runs["floor"].append(measure_floor(args))
+        for name, binary in (("rhyve", args.rhyve), ("qemu", args.qemu)):
+            port = free_port()
+            if name == "rhyve":
+                cmd = [binary] + machine + ["-gdb", "tcp::%d" % port]
+            else:
+                cmd = [binary] + machine + ["-gdb", "tcp:127.0.0.1:%d" % port]
+            runs[name].append(measure(name, cmd, port, syms, args))
+    print("%-10s %12s %12s %8s   (%d vCPUs busy, median of up to %d, %s client%s%s%s)" %
           ("figure", "rhyve", "qemu", "ratio", args.smp, args.n, args.client,
-           ", pinned " + args.pin if args.pin else ""))
+           ", pinned " + args.pin if args.pin else "",
+           ", spinning" if args.spin else "",
+           ", median of %d runs" % args.runs if args.runs > 1 else ""))
     for fig in ("step", "g", "m 1KiB", "ctrl-c", "bp cycle"):
-        a = results["rhyve"].get(fig)
-        b = results["qemu"].get(fig)
+        ra = [r[fig] for r in runs["rhyve"] if fig in r]
+        rb = [r[fig] for r in runs["qemu"] if fig in r]
+        a = statistics.median(ra) if ra else None
+        b = statistics.median(rb) if rb else None
         fa = "%10.1fus" % (a * 1e6) if a is not None else "%12s" % "n/a"
         fb = "%10.1fus" % (b * 1e6) if b is not None else "%12s" % "n/a"
         ratio = "%8.2f" % (b / a) if a and b else "%8s" % "n/a"
-        print("%-10s %12s %12s %s" % (fig, fa, fb, ratio))
+        spread = ""
+        # per-run ratios: each rhyve run against the QEMU run after it
+        per = [q[fig] / r[fig] for r, q in zip(runs["rhyve"], runs["qemu"])
+               if r.get(fig) and q.get(fig)]
+        if len(per) > 1:
+            spread = "   runs %.2f-%.2f" % (min(per), max(per))
+        fl = [r[fig] for r in runs["floor"] if fig in r]
+        if fl:
+            f = statistics.median(fl)
+            spread += "   floor %.1fus best %.2f" % (f * 1e6, b / f if b else 0)
+        print("%-10s %12s %12s %s%s" % (fig, fa, fb, ratio, spread))
     return 0
 
 

@@ -4,22 +4,47 @@
  * out of the figures.  bench/gdb_rsp.py starts rhyve or QEMU with the
  * guest stopped (-S) and runs this against it:
  *
- *   rsp_client PORT BUMP START N
+ *   rsp_client [--spin[=US]] PORT BUMP START N
+ *   rsp_client [--spin[=US]] --floor CPUS N
  *
  * BUMP is where the busy guest's harts loop (a breakpoint address), START
- * a readable address, N the repetitions.  It prints one "figure seconds"
- * line per figure (median): step, g, m 1KiB, ctrl-c, bp cycle, and kills
- * the target at the end.  A benchmark tool: a protocol error ends it with
- * a message and status 1, and gdb_rsp.py reports that figure as n/a.
+ * a readable address, N the repetitions.  It prints one line per figure,
+ * "figure<TAB>median<TAB>minimum" in seconds: step, g, m 1KiB, ctrl-c,
+ * bp cycle, and kills the target at the end.  A benchmark tool: a
+ * protocol error ends it with a message and status 1, and gdb_rsp.py
+ * reports that figure as n/a.
+ *
+ * --spin: wait for a reply by polling the socket (recv with MSG_DONTWAIT,
+ * sched_yield() between looks) for up to US microseconds (default 1000)
+ * before sleeping in recv().  A client asleep in recv() pays a wake-up
+ * per reply: 25-35 us when the server runs on the other CPU of this
+ * virtual machine (an inter-processor interrupt through the hypervisor),
+ * more than a short packet's whole round trip.  That cost is the
+ * client's, the same for every server, and it hides the servers'
+ * difference; spinning takes it out of the figures.  The yield lets a
+ * server that shares the client's CPU run at once.
+ *
+ * --floor: the same 'g' and 'm' loops against a server that does no work
+ * (a child process pinned to CPUS, e.g. "1" or "0"): it answers each
+ * packet with a canned reply of the size of rhyve's ('g': 1040 hex
+ * digits, 'm' of 1 KiB: 2048) and waits for packets as rhyve's server
+ * does (60 us of recv(MSG_DONTWAIT) and sched_yield(), then recv()).
+ * What it measures is the loopback round trip of two processes with
+ * these packet sizes, client included: no server can answer faster on
+ * that placement, so QEMU's time over it bounds any server's ratio.
+ * Prints "floor g" and "floor m 1KiB" lines.
  */
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <errno.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +54,7 @@ static int fd = -1;
 static char buf[BUF_SIZE];
 static size_t blen;
 static int ack = 1;
+static double spin_s;		/* --spin: how long to poll before recv() sleeps */
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
 die(const char *fmt, ...)
@@ -58,7 +84,7 @@ put(const void *p, size_t n)
 	const char *c = p;
 
 	while (n > 0) {
-		ssize_t w = write(fd, c, n);
+		ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
 
 		if (w <= 0)
 			die("write: connection lost");
@@ -80,6 +106,33 @@ send_pkt(const char *payload)
 	if (n < 0 || (size_t)n >= sizeof(frame))
 		die("packet too long");
 	put(frame, (size_t)n);
+}
+
+/* Read what has arrived (at least one byte); see --spin above. */
+static size_t
+get_more(void)
+{
+	ssize_t r;
+
+	if (spin_s > 0) {
+		double end = now() + spin_s;
+
+		do {
+			r = recv(fd, buf + blen, sizeof(buf) - blen,
+			    MSG_DONTWAIT);
+			if (r > 0)
+				return (size_t)r;
+			if (r == 0 || (errno != EAGAIN && errno != EINTR))
+				die("recv: connection closed");
+			sched_yield();
+		} while (now() < end);
+	}
+	do
+		r = recv(fd, buf + blen, sizeof(buf) - blen, 0);
+	while (r < 0 && errno == EINTR);
+	if (r <= 0)
+		die("recv: connection closed");
+	return (size_t)r;
 }
 
 /* The next packet's payload, NUL-terminated in 'out' (cut to outlen). */
@@ -105,11 +158,7 @@ recv_pkt(char *out, size_t outlen)
 		}
 		if (blen == sizeof(buf))
 			die("packet larger than %d bytes", BUF_SIZE);
-		ssize_t r = read(fd, buf + blen, sizeof(buf) - blen);
-
-		if (r <= 0)
-			die("read: connection closed");
-		blen += (size_t)r;
+		blen += get_more();
 	}
 }
 
@@ -131,11 +180,12 @@ cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double
-median(double *t, int n)
+/* "figure<TAB>median<TAB>minimum" of n samples (sorts them). */
+static void
+report(const char *figure, double *t, int n)
 {
 	qsort(t, (size_t)n, sizeof(*t), cmp_double);
-	return t[n / 2];
+	printf("%s\t%.9f\t%.9f\n", figure, t[n / 2], t[0]);
 }
 
 /* The thread a stop reply names ("T05thread:2;..." or QEMU's "p1.2"). */
@@ -170,6 +220,127 @@ sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
+/* --floor's server: canned replies on connection c, until 'k' or EOF. */
+static void __attribute__((noreturn))
+floor_server(int c)
+{
+	static char in[65536], greply[1040 + 5], mreply[2048 + 5];	/* + "$#xx", NUL */
+	size_t inlen = 0;
+
+	/* all zeros: the checksum of "00...0" is 0x30 * n mod 256 */
+	memset(greply, '0', sizeof(greply));
+	greply[0] = '$';
+	snprintf(greply + 1 + 1040, 4, "#%02x", (0x30 * 1040) & 0xff);
+	memset(mreply, '0', sizeof(mreply));
+	mreply[0] = '$';
+	snprintf(mreply + 1 + 2048, 4, "#%02x", (0x30 * 2048) & 0xff);
+	for (;;) {
+		char *d = memchr(in, '$', inlen), *h;
+		ssize_t r = -1;
+
+		if (d != NULL && (h = memchr(d, '#', inlen - (size_t)(d - in))) &&
+		    (size_t)(h - in) + 3 <= inlen) {
+			size_t used = (size_t)(h - in) + 3;
+			const char *rep = d[1] == 'g' ? greply :
+			    d[1] == 'm' ? mreply : "$OK#9a";
+			size_t rlen = d[1] == 'g' ? sizeof(greply) - 1 :
+			    d[1] == 'm' ? sizeof(mreply) - 1 : 6;
+
+			if (d[1] == 'k')
+				_exit(0);
+			memmove(in, in + used, inlen - used);
+			inlen -= used;
+			if (send(c, rep, rlen, MSG_NOSIGNAL) != (ssize_t)rlen)
+				_exit(1);
+			continue;
+		}
+		if (inlen == sizeof(in))
+			_exit(1);
+		/* as rhyve's server waits: a 60 us spin, then sleep */
+		for (double end = now() + 60e-6; now() < end; sched_yield()) {
+			r = recv(c, in + inlen, sizeof(in) - inlen, MSG_DONTWAIT);
+			if (r >= 0 || (errno != EAGAIN && errno != EINTR))
+				break;
+		}
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			r = recv(c, in + inlen, sizeof(in) - inlen, 0);
+		if (r <= 0)
+			_exit(0);
+		inlen += (size_t)r;
+	}
+}
+
+/* --floor CPUS N: 'g' and 'm' against floor_server() in a child. */
+static int
+floor_main(const char *cpus, int n)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t salen = sizeof(sa);
+	int lfd, one = 1, status;
+	double *t, t0;
+	cpu_set_t set;
+	pid_t pid;
+
+	CPU_ZERO(&set);
+	for (const char *c = cpus; *c != '\0';) {
+		char *e;
+		long a = strtol(c, &e, 10), b = a;
+
+		if (e == c)
+			die("--floor: bad CPU list %s", cpus);
+		if (*e == '-')
+			b = strtol(e + 1, &e, 10);
+		for (; a <= b; a++)
+			CPU_SET((int)a, &set);
+		c = *e == ',' ? e + 1 : e;
+	}
+	if ((t = calloc((size_t)n, sizeof(*t))) == NULL)
+		die("out of memory");
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    listen(lfd, 1) != 0 ||
+	    getsockname(lfd, (struct sockaddr *)&sa, &salen) != 0)
+		die("--floor: cannot listen");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		int c;
+
+		if (sched_setaffinity(0, sizeof(set), &set) != 0)
+			die("--floor: cannot pin to %s", cpus);
+		c = accept(lfd, NULL, NULL);
+		if (c < 0)
+			_exit(1);
+		setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		floor_server(c);
+	}
+	close(lfd);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		die("--floor: cannot connect");
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	ack = 0;
+	for (int i = 0; i < n; i++) {
+		t0 = now();
+		cmd("g");
+		t[i] = now() - t0;
+	}
+	report("floor g", t, n);
+	for (int i = 0; i < n; i++) {
+		t0 = now();
+		cmd("m80000000,400");
+		t[i] = now() - t0;
+	}
+	report("floor m 1KiB", t, n);
+	send_pkt("k");
+	close(fd);
+	waitpid(pid, &status, 0);
+	free(t);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -179,8 +350,13 @@ main(int argc, char **argv)
 	double *t, t0;
 	int n, one = 1;
 
+	for (; argc > 1 && strncmp(argv[1], "--spin", 6) == 0; argc--, argv++)
+		spin_s = (argv[1][6] == '=' ? atof(argv[1] + 7) : 1000) * 1e-6;
+	if (argc == 4 && strcmp(argv[1], "--floor") == 0)
+		return floor_main(argv[2], atoi(argv[3]) < 4 ? 4 : atoi(argv[3]));
 	if (argc != 5)
-		die("usage: rsp_client PORT BUMP START N");
+		die("usage: rsp_client [--spin[=US]] PORT BUMP START N\n"
+		    "       rsp_client [--spin[=US]] --floor CPUS N");
 	sa.sin_port = htons((uint16_t)atoi(argv[1]));
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	bump = strtoull(argv[2], NULL, 0);
@@ -217,20 +393,20 @@ main(int argc, char **argv)
 		cmd("vCont;s:1");
 		t[i] = now() - t0;
 	}
-	printf("step %.9f\n", median(t, n));
+	report("step", t, n);
 	for (int i = 0; i < n; i++) {
 		t0 = now();
 		cmd("g");
 		t[i] = now() - t0;
 	}
-	printf("g %.9f\n", median(t, n));
+	report("g", t, n);
 	snprintf(p, sizeof(p), "m%llx,400", start);
 	for (int i = 0; i < n; i++) {
 		t0 = now();
 		cmd(p);
 		t[i] = now() - t0;
 	}
-	printf("m 1KiB %.9f\n", median(t, n));
+	report("m 1KiB", t, n);
 	for (int i = 0; i < n / 10 + 1; i++) {
 		send_pkt("vCont;c");
 		sleep_ms(20);
@@ -239,7 +415,7 @@ main(int argc, char **argv)
 		recv_pkt(reply, sizeof(reply));
 		t[i] = now() - t0;
 	}
-	printf("ctrl-c %.9f\n", median(t, n / 10 + 1));
+	report("ctrl-c", t, n / 10 + 1);
 
 	/* As GDB does it: step over the hit, put the breakpoint back, go. */
 	snprintf(p, sizeof(p), "Z0,%llx,2", bump);
@@ -258,7 +434,7 @@ main(int argc, char **argv)
 		thread_of(cmd("vCont;c"), thr, sizeof(thr));
 		t[i] = now() - t0;
 	}
-	printf("bp cycle %.9f\n", median(t, n / 4 + 1));
+	report("bp cycle", t, n / 4 + 1);
 	snprintf(p, sizeof(p), "z0,%llx,2", bump);
 	cmd(p);
 	send_pkt("k");

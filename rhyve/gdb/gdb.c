@@ -53,6 +53,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,13 @@ struct gdb_server gdbsrv = {
 
 /* ---- vCPU side ---------------------------------------------------------- */
 
+/*
+ * Set after every write to the eventfd, cleared by the server before it
+ * reads it: the server's short spin (wait_events()) looks at this flag
+ * instead of polling the eventfd, one system call fewer per look.
+ */
+static atomic_bool notified;
+
 void
 gdbs_notify_server(void)
 {
@@ -92,6 +100,11 @@ gdbs_notify_server(void)
 
 	n = write(gdbsrv.evfd, &one, sizeof(one));
 	(void)n;	/* EAGAIN: the counter is already non-zero */
+	/*
+	 * After the write: a spin that sees the flag finds the counter set
+	 * (or already read, which check_events() does not need).
+	 */
+	atomic_store(&notified, true);
 }
 
 /* Wait until the server releases this vCPU.  gdbsrv.mtx held. */
@@ -983,11 +996,14 @@ out:
 	pthread_mutex_unlock(&gdbsrv.mtx);
 }
 
-static void
-read_conn(void)
+/*
+ * recv() into the input buffer (growing it first when less than 64 KiB
+ * is free).  Returns recv()'s result; -1 with errno EAGAIN when out of
+ * memory, so that the caller tries again later.
+ */
+static ssize_t
+conn_recv(int flags)
 {
-	ssize_t n;
-
 	if (gdbsrv.incap - gdbsrv.inlen < 65536) {
 		size_t ncap;
 		uint8_t *nb;
@@ -1003,13 +1019,22 @@ read_conn(void)
 		ncap = gdbsrv.inlen + 65536;
 		if (ncap > gdbsrv.incap) {
 			nb = realloc(gdbsrv.in, ncap);
-			if (nb == NULL)
-				return;
+			if (nb == NULL) {
+				errno = EAGAIN;
+				return -1;
+			}
 			gdbsrv.in = nb;
 			gdbsrv.incap = ncap;
 		}
 	}
-	n = recv(gdbsrv.cfd, gdbsrv.in + gdbsrv.inlen, gdbsrv.incap - gdbsrv.inlen, 0);
+	return recv(gdbsrv.cfd, gdbsrv.in + gdbsrv.inlen,
+	    gdbsrv.incap - gdbsrv.inlen, flags);
+}
+
+/* Act on conn_recv()'s result n: serve the new bytes, or close. */
+static void
+conn_received(ssize_t n)
+{
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (n <= 0) {
@@ -1020,6 +1045,12 @@ read_conn(void)
 	process_input();
 }
 
+static void
+read_conn(void)
+{
+	conn_received(conn_recv(0));
+}
+
 /* vCPUs parked or the guest exited: finish a stop, send W (or %Stop:W). */
 static void
 check_events(void)
@@ -1027,6 +1058,7 @@ check_events(void)
 	uint64_t cnt;
 	ssize_t n;
 
+	atomic_store(&notified, false);	/* before the read: none is lost */
 	n = read(gdbsrv.evfd, &cnt, sizeof(cnt));
 	(void)n;
 	pthread_mutex_lock(&gdbsrv.mtx);
@@ -1085,19 +1117,43 @@ now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* poll() that looks for GDB_SPIN_NS first when 'spin'. */
+/*
+ * poll() that looks for GDB_SPIN_NS first when 'spin'.  The looks cost
+ * one system call each: a recv(MSG_DONTWAIT) on the connection, which
+ * reads the next packet when it is there (the poll() + recv() of a
+ * sleeping wait would be two), and the 'notified' flag for the vCPUs'
+ * eventfd.  The listening socket waits for the end of the spin: one
+ * debugger at a time, and one that is busy is not gone.  A recv()
+ * that returned something (bytes, end of file, an error) is left in
+ * *got for the caller (conn_received()), with pfd[2] marked readable.
+ */
 static int
-wait_events(struct pollfd *pfd, nfds_t nfd, bool spin)
+wait_events(struct pollfd *pfd, nfds_t nfd, bool spin, ssize_t *got,
+    int *got_errno)
 {
 	uint64_t end;
-	int n;
 
+	*got = -2;	/* nothing received here */
 	if (spin) {
 		end = now_ns() + GDB_SPIN_NS;
 		do {
-			n = poll(pfd, nfd, 0);
-			if (n != 0)
-				return n;
+			if (atomic_load(&notified)) {
+				pfd[0].revents = pfd[2].revents = 0;
+				pfd[1].revents = POLLIN;
+				return 1;
+			}
+			if (nfd == 3 && (pfd[2].events & POLLIN)) {
+				ssize_t n = conn_recv(MSG_DONTWAIT);
+
+				if (n >= 0 || (errno != EAGAIN &&
+				    errno != EWOULDBLOCK && errno != EINTR)) {
+					*got = n;
+					*got_errno = errno;
+					pfd[0].revents = pfd[1].revents = 0;
+					pfd[2].revents = POLLIN;
+					return 1;
+				}
+			}
 			sched_yield();
 		} while (now_ns() < end);
 	}
@@ -1109,6 +1165,8 @@ server_thread(void *arg)
 {
 	bool spin = false;
 	uint64_t replies;
+	ssize_t got;
+	int got_errno = 0;
 
 	(void)arg;
 	for (;;) {
@@ -1131,7 +1189,8 @@ server_thread(void *arg)
 			    POLLRDHUP : POLLIN };
 			nfd = 3;
 		}
-		if (wait_events(pfd, (nfds_t)nfd, spin && nfd == 3) < 0) {
+		if (wait_events(pfd, (nfds_t)nfd, spin && nfd == 3, &got,
+		    &got_errno) < 0) {
 			if (errno == EINTR)
 				continue;
 			perror("rhyve: gdb: poll");
@@ -1144,9 +1203,14 @@ server_thread(void *arg)
 			if (gdbsrv.cfd >= 0 && !gdbsrv.conn_dead)
 				process_input();
 		}
-		if (nfd == 3 && gdbsrv.cfd >= 0 && !gdbsrv.conn_dead &&
-		    (pfd[2].revents & (POLLIN | POLLRDHUP | POLLHUP | POLLERR)))
+		if (got != -2) {
+			/* the spin's recv() read it already */
+			errno = got_errno;
+			conn_received(got);
+		} else if (nfd == 3 && gdbsrv.cfd >= 0 && !gdbsrv.conn_dead &&
+		    (pfd[2].revents & (POLLIN | POLLRDHUP | POLLHUP | POLLERR))) {
 			read_conn();
+		}
 		/*
 		 * GDB spoke (a reply or a stop follows) or we answered (GDB's
 		 * next packet follows): look closely for it.

@@ -469,6 +469,107 @@ Test(gdb_packet, random_input_is_safe)
 	gdb_parser_free(&p);
 }
 
+/*
+ * The checksum, the framer and the hex encoder work a word at a time:
+ * check them against byte-by-byte references for every length around
+ * the word and fold boundaries, with and without bytes to escape, at
+ * every alignment of the input.
+ */
+static uint8_t
+ref_checksum(const uint8_t *d, size_t len)
+{
+	unsigned sum = 0;
+
+	while (len-- > 0)
+		sum += *d++;
+	return (uint8_t)sum;
+}
+
+static size_t
+ref_frame(uint8_t *out, const uint8_t *d, size_t len)
+{
+	size_t n = 0, i;
+	unsigned sum = 0;
+
+	out[n++] = '$';
+	for (i = 0; i < len; i++) {
+		uint8_t c = d[i];
+
+		if (c == '$' || c == '#' || c == '}' || c == '*') {
+			out[n++] = '}';
+			sum += '}';
+			c ^= 0x20;
+		}
+		out[n++] = c;
+		sum += c;
+	}
+	n += (size_t)sprintf((char *)out + n, "#%02x", sum & 0xff);
+	return n;
+}
+
+Test(gdb_packet, word_at_a_time_matches_bytewise)
+{
+	static uint8_t src[2100], want[2 * 2100 + 8];
+	static const size_t lens[] = { 0, 1, 7, 8, 9, 15, 16, 17, 63, 64, 65,
+	    1023, 1024, 1025, 1031, 1032, 1033, 2040, 2048 };
+	struct gdb_buf b;
+	unsigned seed = 777;
+	size_t li, off, i, n;
+	int kind;
+
+	gdb_buf_init(&b);
+	for (kind = 0; kind < 3; kind++) {
+		for (i = 0; i < sizeof(src); i++) {
+			seed = seed * 1103515245 + 12345;
+			if (kind == 0)		/* hex digits: nothing to escape */
+				src[i] = (uint8_t)"0123456789abcdef"[(seed >> 16) & 15];
+			else if (kind == 1)	/* anything, 0xff-heavy sums */
+				src[i] = (uint8_t)(seed >> 16) | 0xc0;
+			else			/* escapes common */
+				src[i] = (seed >> 8) % 5 == 0 ?
+				    (uint8_t)"$#}*"[(seed >> 4) % 4] :
+				    (uint8_t)(seed >> 16);
+		}
+		for (li = 0; li < sizeof(lens) / sizeof(lens[0]); li++) {
+			for (off = 0; off < 8; off++) {
+				const uint8_t *d = src + off;
+
+				cr_assert_eq(gdb_checksum(d, lens[li]),
+				    ref_checksum(d, lens[li]),
+				    "checksum kind %d len %zu off %zu", kind,
+				    lens[li], off);
+				n = ref_frame(want, d, lens[li]);
+				gdb_buf_reset(&b);
+				gdb_buf_putc(&b, 'x');	/* frames append */
+				gdb_frame(&b, d, lens[li]);
+				cr_assert(!b.oom);
+				cr_assert_eq(b.len, n + 1);
+				cr_assert_eq(memcmp(b.data + 1, want, n), 0,
+				    "frame kind %d len %zu off %zu", kind,
+				    lens[li], off);
+			}
+		}
+	}
+	/* a checksum over more than one fold of 128 words of 0xff */
+	memset(src, 0xff, sizeof(src));
+	cr_assert_eq(gdb_checksum(src, sizeof(src)),
+	    ref_checksum(src, sizeof(src)));
+	/* hex of every byte value, at an odd offset in the buffer */
+	for (i = 0; i < 256; i++)
+		src[i] = (uint8_t)i;
+	gdb_buf_reset(&b);
+	gdb_buf_putc(&b, 'x');
+	gdb_buf_hex(&b, src, 256);
+	cr_assert_eq(b.len, 1 + 512);
+	for (i = 0; i < 256; i++) {
+		char two[3];
+
+		snprintf(two, sizeof(two), "%02x", (unsigned)i);
+		cr_assert_eq(memcmp(b.data + 1 + 2 * i, two, 2), 0);
+	}
+	gdb_buf_free(&b);
+}
+
 static struct gdb_cursor
 cur(const char *s)
 {
