@@ -185,15 +185,24 @@ uart_iir_id(const struct uart *u)
  * Drive the PLIC line from the pending interrupts.  QEMU's virt wires the
  * line directly, ignoring OUT2 (Linux's 8250 driver sets OUT2 anyway;
  * OpenSBI and xv6 never do), so OUT2 does not gate it here either.
+ *
+ * And as on QEMU, the line's gateway latches requests (VM_IRQ_LATCHED):
+ * an interrupt that stays pending is requested again only by a new
+ * 'event' (the points where QEMU's serial.c updates its IRQ: a register
+ * write, a read of RBR or IIR, input arriving), not each time the guest
+ * completes it at the PLIC.  xv6-riscv relies on that: it enables the THR
+ * empty interrupt, never reads IIR, and on a spec PLIC (re-pending a
+ * level still high at completion) a single hart does nothing but take
+ * that interrupt again.
  */
 static void
-uart_update_irq(struct uart *u)
+uart_update_irq(struct uart *u, bool event)
 {
 	int level = uart_iir_id(u) != IIR_NO_INT;
 
-	if (level != u->irq_level) {
+	if (level != u->irq_level || (level && event)) {
 		u->irq_level = level;
-		(void)vm_irq_set(u->ctx, u->irq, level);
+		(void)vm_irq_set(u->ctx, u->irq, level | VM_IRQ_LATCHED);
 	}
 }
 
@@ -376,7 +385,7 @@ uart_mmio(void *arg, int vcpu, bool write, uint64_t off, int size,
 		uart_rx_refill(u);
 		*val = uart_read(u, (unsigned)off);
 	}
-	uart_update_irq(u);
+	uart_update_irq(u, write || off == REG_RBR || off == REG_IIR);
 	pthread_mutex_unlock(&u->mtx);
 	return 0;
 }
@@ -389,7 +398,7 @@ uart_input(void *arg)
 
 	pthread_mutex_lock(&u->mtx);
 	uart_rx_refill(u);
-	uart_update_irq(u);
+	uart_update_irq(u, true);
 	pthread_mutex_unlock(&u->mtx);
 }
 
@@ -488,8 +497,8 @@ uart_device_reset(void)
 	level = uart.irq_level;
 	uart_reset(&uart);
 	if (level != 0)
-		(void)vm_irq_set(uart.ctx, uart.irq, 0);
+		(void)vm_irq_set(uart.ctx, uart.irq, VM_IRQ_LATCHED);
 	uart_rx_refill(&uart);
-	uart_update_irq(&uart);
+	uart_update_irq(&uart, false);
 	pthread_mutex_unlock(&uart.mtx);
 }

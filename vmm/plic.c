@@ -32,6 +32,12 @@ struct plic {
 	uint32_t	 pending[NWORDS];	/* (x) */
 	uint32_t	 claimed[NWORDS];	/* (x) in progress */
 	uint32_t	 level[NWORDS];		/* (x) line state */
+	/*
+	 * (x) Sources signalled VM_IRQ_LATCHED (QEMU's gateway, plic.h),
+	 * and those of them requested again while claimed.
+	 */
+	uint32_t	 latched[NWORDS];
+	uint32_t	 again[NWORDS];
 	uint32_t	(*enable)[NWORDS];	/* (x) [nctx] */
 	uint32_t	*threshold;		/* (x) [nctx] */
 	bool		*out;			/* (x) [nctx] output level driven */
@@ -90,7 +96,7 @@ size_t
 plic_state_size(const struct plic *p)
 {
 	return sizeof(p->prio) + sizeof(p->pending) + sizeof(p->claimed) +
-	    sizeof(p->level) + (size_t)p->nctx * (sizeof(*p->enable) +
+	    sizeof(p->level) + sizeof(p->latched) + sizeof(p->again) + (size_t)p->nctx * (sizeof(*p->enable) +
 	    sizeof(*p->threshold) + sizeof(*p->out));
 }
 
@@ -112,6 +118,8 @@ plic_image(struct plic *p, uint8_t *pos, bool save)
 	image(&pos, p->pending, sizeof(p->pending), save);
 	image(&pos, p->claimed, sizeof(p->claimed), save);
 	image(&pos, p->level, sizeof(p->level), save);
+	image(&pos, p->latched, sizeof(p->latched), save);
+	image(&pos, p->again, sizeof(p->again), save);
 	image(&pos, p->enable, (size_t)p->nctx * sizeof(*p->enable), save);
 	image(&pos, p->threshold, (size_t)p->nctx * sizeof(*p->threshold), save);
 	image(&pos, p->out, (size_t)p->nctx * sizeof(*p->out), save);
@@ -186,14 +194,22 @@ plic_update(struct plic *p)
 void
 plic_set_irq(struct plic *p, int irq, int level)
 {
+	bool high = (level & 1) != 0, latched = (level & VM_IRQ_LATCHED) != 0;
+
 	if (irq < 1 || irq >= NSRC)
 		return;
 	pthread_mutex_lock(&p->mtx);
-	setbit(p->level, irq, level != 0);
-	if (level && !bit(p->claimed, irq))
+	setbit(p->level, irq, high);
+	setbit(p->latched, irq, latched);
+	if (high && !bit(p->claimed, irq)) {
 		setbit(p->pending, irq, true);
-	else if (!level)
+	} else if (high) {
+		/* claimed: a latched source is pended again at completion */
+		setbit(p->again, irq, latched);
+	} else {
 		setbit(p->pending, irq, false);
+		setbit(p->again, irq, false);
+	}
 	plic_update(p);
 	pthread_mutex_unlock(&p->mtx);
 }
@@ -241,8 +257,11 @@ plic_mmio(struct plic *p, uint64_t off, int size, bool write, uint64_t *val)
 				if (v > 0 && v < NSRC && bit(p->claimed, (int)v) &&
 				    bit(p->enable[ctx], (int)v)) {
 					setbit(p->claimed, (int)v, false);
-					if (bit(p->level, (int)v))
+					if (bit(p->latched, (int)v) ?
+					    bit(p->again, (int)v) :
+					    bit(p->level, (int)v))
 						setbit(p->pending, (int)v, true);
+					setbit(p->again, (int)v, false);
 				}
 			} else {			/* claim */
 				int s = plic_best(p, ctx);

@@ -3,7 +3,8 @@
  * sources (1..95), priorities 0..7, two contexts per hart (2*hart is
  * M-mode and drives MEIP, 2*hart+1 is S-mode and drives SEIP).
  * Spec: riscv-plic-spec 1.0.0.  Level-triggered sources, claim/complete
- * gateways as the spec describes.  Thread-safe.
+ * gateways as the spec describes, or as QEMU's for the sources that ask
+ * (plic_set_irq()).  Thread-safe.
  */
 #ifndef RHYVE_PLIC_H
 #define RHYVE_PLIC_H
@@ -28,7 +29,14 @@ void	plic_reset(struct plic *p);
 /* One access in the window; VMM_MMIO_DONE or VMM_MMIO_FAULT. */
 int	plic_mmio(struct plic *p, uint64_t off, int size, bool write,
 	    uint64_t *val);
-/* Device line 'irq' (1..VM_PLIC_NSOURCES-1) goes to 'level'. */
+/*
+ * Device line 'irq' (1..VM_PLIC_NSOURCES-1) goes to 'level' (bit 0).
+ * With VM_IRQ_LATCHED (vmm.h) or'ed in, the source has QEMU's gateway
+ * instead of the spec's: every call with the line high is a request
+ * (pended, or remembered while the source is claimed), and completing
+ * the source pends it again only if it was requested meanwhile, not
+ * because its line is still high.
+ */
 void	plic_set_irq(struct plic *p, int irq, int level);
 /* Its registers and line state as an image (vm_state_save/restore). */
 size_t	plic_state_size(const struct plic *p);

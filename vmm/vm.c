@@ -1176,7 +1176,7 @@ vm_irq_set(struct vm *vm, int irq, int level)
 {
 	if (irq < 1 || irq >= VM_PLIC_NSOURCES)
 		return EINVAL;
-	plic_set_irq(vm->plic, irq, level != 0);
+	plic_set_irq(vm->plic, irq, (level & VM_IRQ_LATCHED) | (level & 1));
 	return 0;
 }
 

@@ -20,6 +20,11 @@
 #define VM_PLIC_SIZE		UINT64_C(0x00600000)	/* covers 2 contexts x 1024 harts' worth of windows we use */
 #define VM_PLIC_NSOURCES	96			/* QEMU virt: VIRT_IRQCHIP_NUM_SOURCES */
 #define VM_MTIME_HZ		10000000		/* 10 MHz, as QEMU virt */
+/*
+ * Or'ed into vm_irq_set()'s level: the source's PLIC gateway behaves as
+ * QEMU's does (plic.h), for devices whose guests rely on it.
+ */
+#define VM_IRQ_LATCHED		0x100
 
 /*
  * Hart engines (vm_config.engine): the interpreter, the reference, and
