@@ -23,6 +23,7 @@
 
 #include "lib/fence.h"
 #include "mem.h"
+#include "state_image.h"
 #include "virt.h"
 #include "virtio_mmio.h"
 #include "vmmapi/vmmapi.h"
@@ -700,48 +701,58 @@ virtio_mmio_state_size(void)
 	return n;
 }
 
+/* The transport's fields to (save) or from img: its vio_state_hdr. */
+static void
+hdr_image(struct virtio_mmio *vm, uint8_t *img, bool save)
+{
+#define F(member, field) \
+	STATE_IMAGE(save, img, struct vio_state_hdr, member, field)
+	F(drv_features, vm->drv_features);
+	F(status, vm->status);
+	F(dev_feat_sel, vm->dev_feat_sel);
+	F(drv_feat_sel, vm->drv_feat_sel);
+	F(queue_sel, vm->queue_sel);
+	F(isr, vm->isr);
+	F(config_gen, vm->config_gen);
+	F(guest_page_size, vm->guest_page_size);
+	F(broken, vm->broken);
+	F(irq_level, vm->irq_level);
+#undef F
+}
+
+/* One queue's fields to (save) or from img: its vio_state_queue. */
+static void
+queue_image(struct vqueue *vq, uint8_t *img, bool save)
+{
+#define F(member, field) \
+	STATE_IMAGE(save, img, struct vio_state_queue, member, field)
+	F(desc_gpa, vq->desc_gpa);
+	F(avail_gpa, vq->avail_gpa);
+	F(used_gpa, vq->used_gpa);
+	F(num, vq->num);
+	F(pfn, vq->pfn);
+	F(align, vq->align);
+	F(last_avail, vq->last_avail);
+	F(used_idx, vq->used_idx);
+	F(signalled_used, vq->signalled_used);
+	F(signalled_valid, vq->signalled_valid);
+	if (save)
+		F(ready, vq->ready);
+#undef F
+}
+
 static void
 dev_state_save(struct virtio_mmio *vm, uint8_t *buf)
 {
-	struct vio_state_hdr h;
-	struct vio_state_queue q;
-
 	memset(buf, 0, dev_state_size(vm));
 	pthread_mutex_lock(&vm->mtx);
-	if (vm->queues == NULL) {
-		pthread_mutex_unlock(&vm->mtx);
-		return;		/* after fini: nothing to keep */
-	}
-	memset(&h, 0, sizeof(h));
-	h.drv_features = vm->drv_features;
-	h.status = vm->status;
-	h.dev_feat_sel = vm->dev_feat_sel;
-	h.drv_feat_sel = vm->drv_feat_sel;
-	h.queue_sel = vm->queue_sel;
-	h.isr = vm->isr;
-	h.config_gen = vm->config_gen;
-	h.guest_page_size = vm->guest_page_size;
-	h.broken = vm->broken;
-	h.irq_level = (uint8_t)vm->irq_level;
-	memcpy(buf, &h, sizeof(h));
-	buf += sizeof(h);
-	for (int i = 0; i < vm->ops->nqueues; i++) {
-		const struct vqueue *vq = &vm->queues[i];
-
-		memset(&q, 0, sizeof(q));
-		q.desc_gpa = vq->desc_gpa;
-		q.avail_gpa = vq->avail_gpa;
-		q.used_gpa = vq->used_gpa;
-		q.num = vq->num;
-		q.pfn = vq->pfn;
-		q.align = vq->align;
-		q.last_avail = vq->last_avail;
-		q.used_idx = vq->used_idx;
-		q.signalled_used = vq->signalled_used;
-		q.ready = vq->ready;
-		q.signalled_valid = vq->signalled_valid;
-		memcpy(buf, &q, sizeof(q));
-		buf += sizeof(q);
+	if (vm->queues != NULL) {	/* after fini: nothing to keep */
+		hdr_image(vm, buf, true);
+		buf += sizeof(struct vio_state_hdr);
+		for (int i = 0; i < vm->ops->nqueues; i++) {
+			queue_image(&vm->queues[i], buf, true);
+			buf += sizeof(struct vio_state_queue);
+		}
 	}
 	pthread_mutex_unlock(&vm->mtx);
 }
@@ -749,43 +760,24 @@ dev_state_save(struct virtio_mmio *vm, uint8_t *buf)
 static void
 dev_state_restore(struct virtio_mmio *vm, const uint8_t *buf)
 {
-	struct vio_state_hdr h;
-	struct vio_state_queue q;
+	uint8_t *img = (uint8_t *)(uintptr_t)buf;	/* only read */
 
 	pthread_mutex_lock(&vm->mtx);
 	if (vm->queues == NULL) {
 		pthread_mutex_unlock(&vm->mtx);
 		return;
 	}
-	memcpy(&h, buf, sizeof(h));
-	buf += sizeof(h);
-	vm->drv_features = h.drv_features;
-	vm->status = h.status;
-	vm->dev_feat_sel = h.dev_feat_sel;
-	vm->drv_feat_sel = h.drv_feat_sel;
-	vm->queue_sel = h.queue_sel;
-	vm->isr = h.isr;
-	vm->config_gen = h.config_gen;
-	vm->guest_page_size = h.guest_page_size;
-	vm->broken = h.broken != 0;
-	vm->irq_level = h.irq_level;
+	hdr_image(vm, img, false);
+	img += sizeof(struct vio_state_hdr);
 	for (int i = 0; i < vm->ops->nqueues; i++) {
 		struct vqueue *vq = &vm->queues[i];
+		uint8_t ready;
 
-		memcpy(&q, buf, sizeof(q));
-		buf += sizeof(q);
 		vq_stop(vq);
-		vq->desc_gpa = q.desc_gpa;
-		vq->avail_gpa = q.avail_gpa;
-		vq->used_gpa = q.used_gpa;
-		vq->num = q.num;
-		vq->pfn = q.pfn;
-		vq->align = q.align;
-		vq->last_avail = q.last_avail;
-		vq->used_idx = q.used_idx;
-		vq->signalled_used = q.signalled_used;
-		vq->signalled_valid = q.signalled_valid != 0;
-		if (!q.ready)
+		queue_image(vq, img, false);
+		memcpy(&ready, img + offsetof(struct vio_state_queue, ready), 1);
+		img += sizeof(struct vio_state_queue);
+		if (!ready)
 			continue;
 		/* checked by vq_setup() when it was made ready: map again */
 		vq->desc = vm_map_gpa(vm->ctx, vq->desc_gpa, 16 * (size_t)vq->num);
