@@ -149,6 +149,67 @@ ENGINE_TEST(vmm_insn_stop, random_counts)
 	}
 }
 
+/*
+ * A loop whose body is LONG straight-line instructions, longer than a
+ * JIT block (512) and than the stop gap of a careless engine: a block
+ * that ran past its budget by up to its length would overshoot the stop.
+ * At RAM + LONG_AT:
+ *	li s0, 0
+ *	li t0, LONG_ITERS
+ * loop:
+ *	addi s0, s0, 1		(LONG times)
+ *	addi t0, t0, -1
+ *	bne t0, x0, loop
+ *	ebreak
+ */
+#define LONG		1000
+#define LONG_ITERS	200
+#define LONG_AT		0x20000
+
+static void
+long_stop_at(uint64_t n)
+{
+	struct vm_exit vme;
+	uint64_t m = n - 2, i = m / (LONG + 2), j = m % (LONG + 2);
+
+	cr_assert_eq(vm_set_insn_stop(vm, 0, n), 0);
+	do {
+		memset(&vme, 0, sizeof(vme));
+		cr_assert_eq(vm_run(vm_vcpu(vm, 0), &vme), 0);
+	} while (vme.exitcode == VM_EXITCODE_BOGUS);
+	cr_assert_eq(vme.exitcode, VM_EXITCODE_INSN_STOP,
+	    "%s: exit %d, wanted the stop at %lu", test_engine_name(),
+	    vme.exitcode, (unsigned long)n);
+	cr_assert_eq(instret(), n, "%s: instret %lu, wanted %lu",
+	    test_engine_name(), (unsigned long)instret(), (unsigned long)n);
+	cr_expect_eq(reg(VM_REG_PC), RAM + LONG_AT + 8 + 4 * j,
+	    "%s at %lu: pc", test_engine_name(), (unsigned long)n);
+	cr_expect_eq(reg(VM_REG_X(S0)), i * LONG + (j < LONG ? j : LONG),
+	    "%s at %lu: s0", test_engine_name(), (unsigned long)n);
+}
+
+ENGINE_TEST(vmm_insn_stop, longer_than_a_block)
+{
+	uint32_t *p = vm_gpa2hva(vm, RAM + LONG_AT, 4 * (LONG + 5));
+	uint64_t n = 2;
+
+	cr_assert_not_null(p);
+	p[0] = LI(S0, 0);
+	p[1] = LI(T0, LONG_ITERS);
+	for (int k = 0; k < LONG; k++)
+		p[2 + k] = ADDI(S0, S0, 1);
+	p[2 + LONG] = ADDI(T0, T0, -1);
+	p[3 + LONG] = BNE(T0, X0, -4 * (LONG + 1));
+	p[4 + LONG] = EBREAK;
+	cr_assert_eq(vm_set_register(vm, 0, VM_REG_PC, RAM + LONG_AT), 0);
+	srand(777);
+	for (int k = 0; k < 150; k++) {
+		/* steps that land anywhere in the body, often past 512 */
+		n += 1 + (uint64_t)(rand() % (k % 2 ? 1500 : 40));
+		long_stop_at(n);
+	}
+}
+
 /* A stop at the current count exits at once; without one the loop ends. */
 ENGINE_TEST(vmm_insn_stop, at_once_then_none)
 {

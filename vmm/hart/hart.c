@@ -221,9 +221,11 @@ exit_insn_stop(struct hart *h, struct vm_exit *vme)
 }
 
 /*
- * The fast loops may pass their limit by a page of straight-line code
- * (hart.h, jit.h): they stop this far short of an instruction-count stop,
- * and the reference loop steps the rest.
+ * The decoded-cache loop may pass its limit by a page of straight-line
+ * code (hart.h); the JIT by less than JIT_STOP_GAP (jit.h).  They stop
+ * this far short of an instruction-count stop, and the reference loop
+ * steps the rest (which is most of what recording costs: record mode
+ * stops every vCPU turn at an exact count).
  */
 #define INSN_STOP_GAP	4096
 
@@ -231,15 +233,16 @@ exit_insn_stop(struct hart *h, struct vm_exit *vme)
 static int
 run_to_insn_stop(struct hart *h, const struct hart_run_ctl *ctl)
 {
+	uint64_t gap = h->jit != NULL ? JIT_STOP_GAP : INSN_STOP_GAP;
 	int r;
 
 	if (h->instret >= ctl->insn_stop)
 		return exit_insn_stop(h, h->vme);
-	if (ctl->insn_stop - h->instret > INSN_STOP_GAP) {
-		h->run_cap = ctl->insn_stop - INSN_STOP_GAP;
+	if (ctl->insn_stop - h->instret > gap) {
+		h->run_cap = ctl->insn_stop - gap;
 		r = h->jit != NULL ? jit_run(h, ctl) : hart_run_fast(h, ctl);
 		h->run_cap = UINT64_MAX;
-		if (r != HART_KICK || h->instret < ctl->insn_stop - INSN_STOP_GAP)
+		if (r != HART_KICK || h->instret < ctl->insn_stop - gap)
 			return r;
 	}
 	r = REF_MORE;

@@ -52,6 +52,14 @@ struct jit *jit_create(struct hart *h);
 void	jit_destroy(struct jit *j);
 /* The run loop (everything but the exact single step: hart.c). */
 int	jit_run(struct hart *h, const struct hart_run_ctl *ctl);
+/*
+ * jit_run() passes h->run_cap by fewer instructions than this: a block
+ * checks the budget at every transfer and backward jump, and runs at
+ * most JIT_MAX_INSNS (jit_internal.h) straight, plus one instruction the
+ * loop runs after it.  hart.c stops this far short of an instruction-
+ * count stop and steps the rest exactly.
+ */
+#define JIT_STOP_GAP	1024
 
 /* From the decoded cache (hart_dcache.c), whenever it changes: */
 void	jit_flush(struct hart *h);			/* everything */
