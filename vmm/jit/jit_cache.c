@@ -145,6 +145,7 @@ page_release(struct jit *j, struct dpage *p)
 	if (jp == NULL)
 		return;
 	memset(jp->head, 0, sizeof(jp->head));
+	memset(jp->covered, 0, sizeof(jp->covered));
 	jp->nsites = 0;
 	jp->next = j->spare;
 	j->spare = jp;
@@ -159,12 +160,36 @@ jit_page_dropped(struct hart *h, struct dpage *p)
 }
 
 void
+jit_cover(struct jit_page *jp, int lo, int hi)
+{
+	for (int s = lo; s < hi; s++)
+		jp->covered[s / 64] |= UINT64_C(1) << (s % 64);
+}
+
+/*
+ * Slots [lo, hi] of the page were reset (a code write, a breakpoint
+ * mark).  If a block translated any of them, every block of the page goes
+ * (they jump into each other, see above); if none did (a store to data
+ * that shares the page with code, as small guests' and xv6's user
+ * programs' do), the blocks stay: they do not depend on those bytes.
+ */
+void
 jit_slots_changed(struct hart *h, struct dpage *p, int lo, int hi)
 {
-	(void)lo;
-	(void)hi;
-	/* Per page: blocks of a page jump into each other (see above). */
-	page_release(h->jit, p);
+	struct jit_page *jp = p->jit;
+
+	if (jp == NULL)
+		return;
+	for (int s = lo; s <= hi; s++) {
+		if ((s % 64) == 0 && s + 63 <= hi && jp->covered[s / 64] == 0) {
+			s += 63;	/* a whole empty word */
+			continue;
+		}
+		if ((jp->covered[s / 64] >> (s % 64)) & 1) {
+			page_release(h->jit, p);
+			return;
+		}
+	}
 }
 
 void

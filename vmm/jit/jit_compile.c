@@ -973,8 +973,10 @@ jit_compile(struct hart *h, uint64_t pidx, int entry)
 		if (kind == K_EXEC)
 			emit_exec(c, (int64_t)slot * 2,
 			    dcache_raw(h, pidx, (unsigned)slot * 2), k);
-		else if (!emit_insn(c, d, op, len, slot, k))
+		else if (!emit_insn(c, d, op, len, slot, k)) {
+			slot += len;	/* the jump is translated too */
 			break;
+		}
 		k++;
 		slot += len;
 	}
@@ -988,6 +990,8 @@ jit_compile(struct hart *h, uint64_t pidx, int entry)
 	j->used = (size_t)(c->b.p - j->rw);
 	j->used = (j->used + 15) & ~(size_t)15;
 	c->jp->head[entry] = off;
+	/* The block translated the slots from its entry up to 'slot'. */
+	jit_cover(c->jp, entry, slot);
 	/* Jumps made earlier to this slot now come straight here. */
 	for (int i = 0; i < c->jp->nsites; ) {
 		struct jit_site *s = &c->jp->sites[i];

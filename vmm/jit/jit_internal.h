@@ -16,7 +16,6 @@
 #ifndef RHYVE_JIT_INTERNAL_H
 #define RHYVE_JIT_INTERNAL_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -73,10 +72,19 @@ struct jit_site {
 /* The blocks of one decoded page (struct dpage's jit). */
 struct jit_page {
 	uint32_t	head[DCACHE_SLOTS];	/* code offset of the block at a slot, 0 none */
+	/*
+	 * Slots some block translated (one bit per slot, both halves of a
+	 * 32-bit instruction): a write elsewhere in the page (data next to
+	 * code) leaves the blocks alone (jit_slots_changed()).
+	 */
+	uint64_t	covered[(DCACHE_SLOTS + 63) / 64];
 	struct jit_site	*sites;
 	int		nsites, capsites;
 	struct jit_page	*next;		/* spare list */
 };
+
+/* Mark slots [lo, hi) of the page as translated by a block. */
+void	jit_cover(struct jit_page *jp, int lo, int hi);
 
 typedef uint64_t jit_enter_fn(struct jit_ctx *c, const void *body);
 
@@ -92,54 +100,6 @@ struct jit {
 	struct jit_page	*spare;
 	struct jit_stats st;
 };
-
-/*
- * The translator's state for one block (jit_compile.c), as the F/D
- * translator sees it: the code buffer, the integer register cache and
- * the side exits.  Host registers rax, rcx, rdx, rsi and xmm0/xmm1 are
- * scratch within one instruction.
- */
-struct cstate;
-struct xbuf;
-struct xbuf *jc_buf(struct cstate *c);
-/* The host register holding x[g] (loaded if need be), locked for this
- * instruction; g = 0 reads as zero. */
-int	jc_xread(struct cstate *c, int g);
-/* x[g] = host register r; g = 0 discards it. */
-void	jc_xwrite(struct cstate *c, int g, int r);
-/* The jcc/jmp whose rel32 is 'field' leaves the block before the
- * instruction at 'slot' (the k-th of the block): the loop runs it
- * through hart_exec(), so it must have changed nothing yet. */
-void	jc_exit_generic(struct cstate *c, uint8_t *field, int slot, int k);
-/* rsi = host address of x[rs1] + imm for 'size' bytes if the TLB of
- * 'acc' maps it, else leave as jc_exit_generic() does (clobbers rax, rcx). */
-void	jc_tlb(struct cstate *c, int acc, int rs1, int32_t imm, int size,
-	    int slot, int k);
-
-/*
- * jit_fp.c: F and D instructions in host SSE2 code, bit-exact with
- * fpu.c (the reference).
- * - jit_fp_ok(insn): whether jit_fp_emit() translates this (expanded,
- *   32-bit) instruction; the rest of F/D is called through hart_exec().
- * - jit_fp_xregs(): the integer registers it reads and writes (masks
- *   ORed in, as regs_of() in jit_compile.c).
- * - jit_fp_emit(): its code.  Whatever the code cannot do exactly (FS
- *   not Dirty, frm not RNE for a dynamic rounding mode, a single that is
- *   not NaN-boxed, a TLB miss) leaves through jc_exit_generic() before
- *   any effect.
- * - Exception flags: translated code leaves them in the host's MXCSR
- *   (sticky, as fflags are), and nothing reads fflags while a block
- *   runs (CSR instructions end blocks).  So jit_fp_clear() runs before
- *   every entry into translated code and jit_fp_fold() (MXCSR flags into
- *   h->fp.fflags, then clear) after it, and around every F/D instruction
- *   a block calls hart_exec() for: fpu.c clears the host flags itself and
- *   leaves spurious ones raised.
- */
-bool	jit_fp_ok(uint32_t insn);
-void	jit_fp_xregs(uint32_t insn, uint64_t *rd, uint64_t *wr);
-void	jit_fp_emit(struct cstate *c, uint32_t insn, int slot, int k);
-void	jit_fp_clear(void);
-void	jit_fp_fold(struct hart *h);
 
 /* jit_mem.c */
 int	jit_mem_init(struct jit *j, size_t size);
