@@ -157,6 +157,24 @@ int	vm_get_capability(struct vm *vm, int vcpuid, int cap, int *val);
  */
 int	vm_get_register(struct vm *vm, int vcpuid, int reg, uint64_t *val);
 int	vm_set_register(struct vm *vm, int vcpuid, int reg, uint64_t val);
+/*
+ * The same for the registers first .. first+count-1 (vals[i] is register
+ * first+i), with a single freeze and thaw of the vCPU for all of them:
+ * the values read are one consistent snapshot of the hart, and a write
+ * lands whole before the vCPU runs again.  EINVAL (nothing done, the vCPU
+ * not touched) for a bad vCPU, first < 0, count < 0 or a range past
+ * VM_REG_LAST; count 0 does nothing (vals may then be NULL).  Registers
+ * are accessed in ascending order and the first one that fails (ENOENT:
+ * it does not exist; EINVAL: a bad priv value) ends the call with its
+ * error: the registers before it were read into vals[] (get) or written
+ * (set), those after it are not accessed and vals[] from it on is
+ * unspecified (get).  A write of VM_REG_PC in the range cancels a
+ * pending breakpoint pass as vm_set_register() does.
+ */
+int	vm_get_registers(struct vm *vm, int vcpuid, int first, int count,
+	    uint64_t *vals);
+int	vm_set_registers(struct vm *vm, int vcpuid, int first, int count,
+	    const uint64_t *vals);
 
 /*
  * Translate a guest-virtual address through the vCPU's current

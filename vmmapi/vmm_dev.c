@@ -41,6 +41,8 @@ static const size_t vmmdev_argsize[IOCNUM_MAX] = {
 	[IOCNUM_SET_INSN_STOP]	 = sizeof(struct vm_insn_stop),
 	[IOCNUM_STATE]		 = sizeof(struct vm_state),
 	[IOCNUM_TIME]		 = sizeof(struct vm_time),
+	[IOCNUM_GET_REGISTERS]	 = sizeof(struct vm_register_range),
+	[IOCNUM_SET_REGISTERS]	 = sizeof(struct vm_register_range),
 };
 
 int
@@ -179,6 +181,25 @@ vmmdev_ioctl(struct vm *vm, unsigned long cmd, void *arg)
 		if (nr == IOCNUM_GET_REGISTER)
 			return vm_get_register(vm, r->cpuid, r->regnum, &r->regval);
 		return vm_set_register(vm, r->cpuid, r->regnum, r->regval);
+	}
+	case IOCNUM_GET_REGISTERS:
+	case IOCNUM_SET_REGISTERS: {
+		struct vm_register_range *r = arg;
+
+		/* Written so that first + count cannot overflow. */
+		if (!vcpu_ok(vm, r->cpuid) || r->first < 0 || r->count < 0 ||
+		    r->first > VM_REG_LAST + 1 ||
+		    r->count > VM_REG_LAST + 1 - r->first)
+			return EINVAL;
+		if (r->count == 0)
+			return 0;
+		if (r->regvals == NULL)
+			return EFAULT;
+		if (nr == IOCNUM_GET_REGISTERS)
+			return vm_get_registers(vm, r->cpuid, r->first,
+			    r->count, r->regvals);
+		return vm_set_registers(vm, r->cpuid, r->first, r->count,
+		    r->regvals);
 	}
 	case IOCNUM_GLA2GPA: {
 		struct vm_gla2gpa *g = arg;

@@ -77,6 +77,20 @@ struct vm_register {
 	uint64_t	regval;
 };
 
+/*
+ * VM_GET_REGISTERS / VM_SET_REGISTERS: registers first .. first+count-1
+ * under one freeze of the vCPU (vm_get_registers in vmm_kern.h).  A range
+ * rather than bhyve's list of numbers (vm_register_set): every batch
+ * rhyve makes ('g', 'G') is contiguous in VM_REG_* numbering.
+ */
+struct vm_register_range {
+	int		cpuid;
+	int		first;		/* VM_REG_* */
+	int		count;		/* 0..VM_REG_LAST+1-first */
+	uint64_t	*regvals;	/* count values: out (GET), in (SET); */
+					/* NULL with count > 0: EFAULT */
+};
+
 struct vm_gla2gpa {
 	int		vcpuid;
 	int		prot;	/* VM_PROT_* */
@@ -178,6 +192,8 @@ enum {
 	IOCNUM_SET_INSN_STOP,
 	IOCNUM_STATE,
 	IOCNUM_TIME,
+	IOCNUM_GET_REGISTERS,
+	IOCNUM_SET_REGISTERS,
 	IOCNUM_MAX
 };
 
@@ -213,6 +229,8 @@ enum {
 #define VM_SET_INSN_STOP	VMIOC(IOCNUM_SET_INSN_STOP, struct vm_insn_stop)
 #define VM_STATE		VMIOC(IOCNUM_STATE, struct vm_state)
 #define VM_TIME			VMIOC(IOCNUM_TIME, struct vm_time)
+#define VM_GET_REGISTERS	VMIOC(IOCNUM_GET_REGISTERS, struct vm_register_range)
+#define VM_SET_REGISTERS	VMIOC(IOCNUM_SET_REGISTERS, struct vm_register_range)
 
 /*
  * The "device": the only symbols the vmm exports (everything else in the

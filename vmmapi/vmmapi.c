@@ -272,6 +272,27 @@ vm_set_register(struct vmctx *ctx, int vcpu, int reg, uint64_t val)
 }
 
 int
+vm_get_registers(struct vmctx *ctx, int vcpu, int first, int count,
+    uint64_t *vals)
+{
+	struct vm_register_range r = { .cpuid = vcpu, .first = first,
+	    .count = count, .regvals = vals };
+
+	return vm_ioctl(ctx, VM_GET_REGISTERS, &r);
+}
+
+int
+vm_set_registers(struct vmctx *ctx, int vcpu, int first, int count,
+    const uint64_t *vals)
+{
+	/* The request struct is shared with GET, hence not const: SET only reads. */
+	struct vm_register_range r = { .cpuid = vcpu, .first = first,
+	    .count = count, .regvals = (uint64_t *)(uintptr_t)vals };
+
+	return vm_ioctl(ctx, VM_SET_REGISTERS, &r);
+}
+
+int
 vm_gla2gpa(struct vmctx *ctx, int vcpu, uint64_t gla, int prot, uint64_t *gpa,
     int *fault)
 {

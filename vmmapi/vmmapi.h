@@ -84,6 +84,20 @@ int	vm_set_capability(struct vmctx *ctx, int vcpu, int cap, int val);
 int	vm_get_capability(struct vmctx *ctx, int vcpu, int cap, int *val);
 int	vm_get_register(struct vmctx *ctx, int vcpu, int reg, uint64_t *val);
 int	vm_set_register(struct vmctx *ctx, int vcpu, int reg, uint64_t val);
+/*
+ * Registers first .. first+count-1 (VM_REG_*; vals[i] is register
+ * first+i) with one freeze of the vCPU for all, instead of one per
+ * vm_get_register() call: a consistent snapshot, and a fraction of the
+ * cost for a debugger's 'g' / 'G'.  -1/EINVAL, nothing done, for a bad
+ * vcpu or a range that does not lie in 0..VM_REG_LAST; count 0 is a
+ * no-op.  The first register that fails (ENOENT: absent) stops the call
+ * with -1 and its errno; those before it were read or written.  See
+ * vm_get_registers in vmm_kern.h.
+ */
+int	vm_get_registers(struct vmctx *ctx, int vcpu, int first, int count,
+	    uint64_t *vals);
+int	vm_set_registers(struct vmctx *ctx, int vcpu, int first, int count,
+	    const uint64_t *vals);
 int	vm_gla2gpa(struct vmctx *ctx, int vcpu, uint64_t gla, int prot,
 	    uint64_t *gpa, int *fault);
 

@@ -49,10 +49,17 @@ const char *gdb_csr_name(unsigned csr, char *buf, size_t bufsz);
 struct vmctx;
 struct gdb_buf;
 
-/* 'g': x0..x31, pc, then f0..f31 when the description has an FPU. */
+/*
+ * 'g': x0..x31, pc, then f0..f31 when the description has an FPU, read
+ * as one snapshot (a single vm_get_registers() call).
+ */
 int	gdb_target_read_g(const struct gdb_target *t, struct vmctx *ctx,
 	    int vcpu, struct gdb_buf *out);
-/* 'G': any number of whole registers of the 'g' layout (x0 ignored). */
+/*
+ * 'G': any number of whole registers of the 'g' layout (x0 ignored),
+ * written with a single vm_set_registers() call; nothing is written if
+ * the hex is bad.
+ */
 int	gdb_target_write_g(const struct gdb_target *t, struct vmctx *ctx,
 	    int vcpu, const uint8_t *hex, size_t len);
 /* 'p' / 'P': one register of the description, at its declared size. */
