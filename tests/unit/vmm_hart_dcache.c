@@ -372,3 +372,39 @@ ENGINE_TEST(vmm_hart_dcache, data_next_to_code)
 	cr_assert_eq(run_to_ebreak(0, RAM), 1);
 	cr_assert_eq(*(uint32_t *)vm_gpa2hva(vm, RAM + 0x18, 4), 100);
 }
+
+/*
+ * More pages of code than the cache holds (DCACHE_MAX_PAGES, 512): a
+ * chain of 700 pages, each adding 1 to a0 and jumping to the next, run
+ * 3 times round; the cache evicts its older half whenever it fills, and
+ * every round must count every page.  Then one page's code changes (a
+ * debugger write) and the next round must see it, whether that page was
+ * evicted or not.
+ */
+#define CHAIN_PAGES	700
+#define CHAIN_AT	(RAM + 0x1000)
+
+ENGINE_TEST(vmm_hart_dcache, more_pages_than_the_cache)
+{
+	const uint32_t hop[] = { ADDI(A0, A0, 1), J(4096 - 4) };
+	const uint32_t last[] = { ADDI(A0, A0, 1), ADDI(T0, T0, -1),
+	    BEQ(T0, X0, 8), JALR(X0, S1, 0), EBREAK };
+	const uint32_t two = ADDI(A0, A0, 2);
+
+	vm = engine_create_started(1, 4 << 20, RAM);
+	for (int k = 0; k < CHAIN_PAGES - 1; k++)
+		poke(CHAIN_AT + 4096 * (uint64_t)k, hop, 2);
+	poke(CHAIN_AT + 4096 * (uint64_t)(CHAIN_PAGES - 1), last, 5);
+	cr_assert_eq(vm_set_register(vm, 0, VM_REG_X(S1), CHAIN_AT), 0);
+	cr_assert_eq(vm_set_register(vm, 0, VM_REG_X(T0), 3), 0);
+	cr_assert_eq(vm_set_register(vm, 0, VM_REG_X(A0), 0), 0);
+	cr_assert_eq(run_to_ebreak(0, CHAIN_AT), 3 * CHAIN_PAGES);
+
+	poke(CHAIN_AT + 4096 * 600, &two, 1);
+	vm_invalidate_code(vm, CHAIN_AT + 4096 * 600, 4);
+	poke(CHAIN_AT + 4096 * 10, &two, 1);
+	vm_invalidate_code(vm, CHAIN_AT + 4096 * 10, 4);
+	cr_assert_eq(vm_set_register(vm, 0, VM_REG_X(T0), 2), 0);
+	cr_assert_eq(vm_set_register(vm, 0, VM_REG_X(A0), 0), 0);
+	cr_assert_eq(run_to_ebreak(0, CHAIN_AT), 2 * (CHAIN_PAGES + 2));
+}

@@ -172,6 +172,59 @@ slots_reset(const struct dcache *dc, struct dpage *p)
 	}
 }
 
+/*
+ * Sort n values in place (Shell sort, gaps 3k+1).  Not qsort(): glibc's
+ * asks the kernel for the RAM size (sysinfo), which the seccomp sandbox
+ * refuses, and the vCPU threads run sandboxed.
+ */
+static void
+sort_u64(uint64_t *v, int n)
+{
+	int gap = 1;
+
+	while (gap < n / 3)
+		gap = 3 * gap + 1;
+	for (; gap > 0; gap /= 3) {
+		for (int i = gap; i < n; i++) {
+			uint64_t x = v[i];
+			int j = i;
+
+			for (; j >= gap && v[j - gap] > x; j -= gap)
+				v[j] = v[j - gap];
+			v[j] = x;
+		}
+	}
+}
+
+/*
+ * The cache is full: drop the half of the pages made or checked least
+ * recently.  A Linux boot runs far more than DCACHE_MAX_PAGES pages of
+ * code; starting over (dropping everything, and with it every block the
+ * JIT translated) made it translate the kernel's hot code again and
+ * again.  'seen' is a cheap recency: set when a page is made and when it
+ * is checked after a fence.i, which Linux runs thousands of times a
+ * second, so hot pages keep a recent one.
+ */
+static void
+evict_old_half(struct hart *h)
+{
+	struct dcache *dc = &h->dc;
+	uint64_t seen[DCACHE_MAX_PAGES], median;
+	int n = dc->nlive;
+
+	for (int i = 0; i < n; i++)
+		seen[i] = dc->pages[dc->live[i]]->seen;
+	sort_u64(seen, n);
+	median = seen[n / 2];
+	/* page_drop() moves the last live page into the hole: walk down */
+	for (int i = n - 1; i >= 0; i--) {
+		uint32_t pidx = dc->live[i];
+
+		if (dc->pages[pidx]->seen < median)
+			page_drop(h, pidx);
+	}
+}
+
 struct dpage *
 dcache_page(struct hart *h, uint64_t pidx)
 {
@@ -184,12 +237,13 @@ dcache_page(struct hart *h, uint64_t pidx)
 			return p;
 		if (gmem_same(h->env.ram + pidx * 4096, p->bytes, 4096)) {
 			p->epoch = dc->epoch;
+			p->seen = ++dc->clock;
 			return p;
 		}
 		page_drop(h, pidx);
 	}
 	if (dc->nlive >= DCACHE_MAX_PAGES)
-		dcache_flush(h);
+		evict_old_half(h);
 	p = dc->nspare > 0 ? dc->spare[--dc->nspare] : malloc(sizeof(*p));
 	if (p == NULL)
 		return NULL;
@@ -201,6 +255,7 @@ dcache_page(struct hart *h, uint64_t pidx)
 	p->slot[DCACHE_SLOTS - 1].op = DC_INDEX(DOP_PAGE_END, 1);
 	p->slot[DCACHE_SLOTS - 1].fn = dc->labels[DC_INDEX(DOP_PAGE_END, 1)];
 	p->epoch = dc->epoch;
+	p->seen = ++dc->clock;
 	p->live = (uint32_t)dc->nlive;
 	dc->pages[pidx] = p;
 	dc->live[dc->nlive++] = (uint32_t)pidx;

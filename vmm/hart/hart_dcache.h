@@ -58,7 +58,10 @@
 
 struct hart;
 
-/* Pages decoded at once per hart; beyond that the cache starts over. */
+/*
+ * Pages decoded at once per hart; beyond that the older half goes
+ * (those made or checked against RAM least recently: dcache_page()).
+ */
 #define DCACHE_MAX_PAGES	512
 /* Slots per page: one per halfword, plus the end-of-page sentinel. */
 #define DCACHE_SLOTS		(4096 / 2 + 1)
@@ -135,6 +138,7 @@ struct dpage {
 	bool		marked;		/* may hold DOP_BPT slots */
 	uint32_t	epoch;		/* dcache epoch it was last checked in */
 	uint32_t	live;		/* its index in dcache.live */
+	uint64_t	seen;		/* dcache.clock when made or last checked */
 	struct jit_page	*jit;		/* the JIT's blocks on this page, or NULL */
 };
 
@@ -147,6 +151,7 @@ struct dcache {
 	struct dpage	**spare;	/* flushed pages kept for reuse */
 	int		nspare;
 	uint32_t	epoch;		/* fence.i count (dcache_sync) */
+	uint64_t	clock;		/* ticks at each page made or checked */
 };
 
 int	dcache_init(struct hart *h);
