@@ -135,6 +135,63 @@ rvg_value(struct rvg_rng *r)
 	}
 }
 
+/*
+ * A value for an f register or FP data: a double or a NaN-boxed single
+ * (now and then an unboxed one), biased towards what FP code gets wrong:
+ * signed zeros, infinities, quiet, signaling and canonical NaNs of
+ * either sign, subnormals, the largest and smallest normals, values
+ * whose sums and products overflow, underflow or cancel, and ordinary
+ * ones near 1 (so that results are mostly inexact).
+ */
+static inline uint64_t
+rvg_fvalue(struct rvg_rng *r)
+{
+	static const uint64_t sd[] = {
+		0, UINT64_C(0x8000000000000000),			/* +-0 */
+		UINT64_C(0x7ff0000000000000), UINT64_C(0xfff0000000000000),	/* +-inf */
+		UINT64_C(0x7ff8000000000000), UINT64_C(0xfff8000000000000),	/* qNaN */
+		UINT64_C(0x7ff0000000000001), UINT64_C(0xfff4000000000000),	/* sNaN */
+		UINT64_C(0x7ff8000000000123),
+		UINT64_C(0x0000000000000001), UINT64_C(0x800fffffffffffff),	/* subnormal */
+		UINT64_C(0x0010000000000000), UINT64_C(0x8010000000000000),	/* min normal */
+		UINT64_C(0x7fefffffffffffff), UINT64_C(0xffefffffffffffff),	/* max */
+		UINT64_C(0x3ff0000000000000), UINT64_C(0xbff0000000000000),	/* +-1 */
+		UINT64_C(0x3ff0000000000001), UINT64_C(0x3fe0000000000000),
+		UINT64_C(0x4000000000000000), UINT64_C(0x3cb0000000000000),	/* 2, ulp/2 */
+	};
+	static const uint32_t ss[] = {
+		0, 0x80000000, 0x7f800000, 0xff800000, 0x7fc00000, 0xffc00000,
+		0x7f800001, 0xffa00000, 0x7fc00123, 0x00000001, 0x807fffff,
+		0x00800000, 0x80800000, 0x7f7fffff, 0xff7fffff, 0x3f800000,
+		0xbf800000, 0x3f800001, 0x3f000000, 0x40000000, 0x33800000,
+	};
+	uint64_t v = rvg_next(r);
+	bool dbl = rvg_below(r, 2) != 0;
+	uint32_t k = rvg_below(r, 8);
+
+	if (k < 3) {				/* special */
+		if (dbl)
+			return sd[rvg_below(r, sizeof(sd) / sizeof(sd[0]))];
+		v = ss[rvg_below(r, sizeof(ss) / sizeof(ss[0]))];
+	} else if (k < 6) {			/* ordinary: exponent near 0 */
+		if (dbl)
+			return (v & UINT64_C(0x800fffffffffffff)) |
+			    (uint64_t)(1023 + rvg_range(r, -8, 8)) << 52;
+		v = (v & 0x807fffff) | (uint64_t)(127 + rvg_range(r, -8, 8)) << 23;
+	} else if (k < 7) {			/* near overflow or underflow */
+		int e = rvg_below(r, 2) ? rvg_range(r, 0, 40) : rvg_range(r, 2000, 2046);
+
+		if (dbl)
+			return (v & UINT64_C(0x800fffffffffffff)) | (uint64_t)e << 52;
+		e = e < 1000 ? e / 4 : 254 - (e - 2000) / 8;
+		v = (v & 0x807fffff) | (uint64_t)e << 23;
+	} else if (dbl) {			/* any bits */
+		return v;
+	}
+	v &= 0xffffffff;
+	return rvg_below(r, 16) == 0 ? v : v | UINT64_C(0xffffffff00000000);
+}
+
 /* ---- encoders ----------------------------------------------------------- */
 
 #define RVG_R(op, f3, f7, rd, rs1, rs2)					\
@@ -246,6 +303,8 @@ struct rvg {
 	int		 depth;		/* loop nesting now */
 	uint32_t	 body_alu[16];	/* ALU insns of the loop body being made */
 	int		 nbody_alu;
+	uint8_t		 freg[4];	/* rvg_fp_run(): the f registers it uses */
+	int		 fregs;
 };
 
 /* The initial architectural state that goes with a program. */
@@ -537,9 +596,16 @@ rvg_fp(struct rvg *g)
 	struct rvg_rng *r = &g->rng;
 	int fd = (int)rvg_below(r, 32), fs1 = (int)rvg_below(r, 32);
 	int fs2 = (int)rvg_below(r, 32), fmt = (int)rvg_below(r, 2);
-	int rm = rvg_below(r, 8) == 0 ? (int)rvg_below(r, 8) : 7;
+	/* DYN (frm is often RNE: rvg_generate()), RNE, now and then any. */
+	int rm = rvg_below(r, 8) == 0 ? (int)rvg_below(r, 8) :
+	    rvg_below(r, 2) ? 7 : 0;
 
-	switch (rvg_below(r, 10)) {
+	if (g->fregs > 0) {	/* a run: few registers, so results are used */
+		fd = g->freg[rvg_below(r, (uint32_t)g->fregs)];
+		fs1 = g->freg[rvg_below(r, (uint32_t)g->fregs)];
+		fs2 = g->freg[rvg_below(r, (uint32_t)g->fregs)];
+	}
+	switch (rvg_below(r, 12)) {
 	case 0:	/* fadd fsub fmul fdiv */
 		rvg_emit32(g, RVG_R(0x53, rm, (int)rvg_below(r, 4) << 2 | fmt, fd, fs1, fs2));
 		break;
@@ -575,16 +641,53 @@ rvg_fp(struct rvg *g)
 	case 8:	/* fcvt.s.d, fcvt.d.s */
 		rvg_emit32(g, RVG_R(0x53, rm, 0x20 | fmt, fd, fs1, fmt ^ 1));
 		break;
-	default: {	/* flw fld fsw fsd from s0 */
-		int32_t off = rvg_doff(g, fmt ? 8 : 4);
+	case 9: {	/* an FP value made in x: fmv.{w,d}.x */
+		int x = rvg_crd(g);
+
+		rvg_li(g, x, rvg_fvalue(r));
+		rvg_emit32(g, RVG_R(0x53, 0, 0x78 | fmt, fd, x, 0));
+		break;
+	}
+	case 10: {	/* c.fld / c.fsd from s0 or s1 (fd, fs2 in f8..f15) */
+		int base = (int)rvg_below(r, 2), fr = 8 + (fd & 7);
+		uint32_t off = rvg_below(r, 32) * 8;
+
+		rvg_emit16(g, (uint16_t)((rvg_below(r, 2) ? 0x2000 : 0xa000) |
+		    (off >> 3 & 7) << 10 | (uint32_t)base << 7 |
+		    (off >> 6 & 3) << 5 | (uint32_t)(fr - 8) << 2));
+		break;
+	}
+	default: {	/* flw fld fsw fsd from s0, s1 or sp */
+		int base = rvg_below(r, 4) == 0 ? RVG_X_S1 : rvg_below(r, 4) == 0 ?
+		    RVG_X_SP : RVG_X_S0;
+		int32_t off = base == RVG_X_S0 ? rvg_doff(g, fmt ? 8 : 4) :
+		    rvg_range(r, -1024, 1023);
 
 		if (rvg_below(r, 2))
-			rvg_emit32(g, RVG_I(0x07, 2 + fmt, fd, RVG_X_S0, off));
+			rvg_emit32(g, RVG_I(0x07, 2 + fmt, fd, base, off));
 		else
-			rvg_emit32(g, RVG_S(0x27, 2 + fmt, RVG_X_S0, fs2, off));
+			rvg_emit32(g, RVG_S(0x27, 2 + fmt, base, fs2, off));
 		break;
 	}
 	}
+}
+
+/* A run of FP instructions on two to four f registers. */
+static inline void
+rvg_fp_run(struct rvg *g)
+{
+	struct rvg_rng *r = &g->rng;
+
+	g->fregs = rvg_range(r, 2, 4);
+	for (int i = 0; i < g->fregs; i++)
+		g->freg[i] = (uint8_t)rvg_below(r, 32);
+	for (int n = rvg_range(r, 2, 10); n > 0; n--) {
+		if (rvg_below(r, 6) == 0)
+			rvg_emit32(g, rvg_alu(g));
+		else
+			rvg_fp(g);
+	}
+	g->fregs = 0;
 }
 
 /* t4 = s0 + off (an address for an AMO, LR/SC). */
@@ -632,11 +735,21 @@ rvg_system(struct rvg *g)
 	case 2:		/* read a counter, a trap CSR, fcsr */
 		rvg_emit32(g, RVG_CSRRS(rvg_rd(g), rd_csrs[rvg_below(r, 12)], 0));
 		break;
-	case 3:		/* frm / fflags write */
-		rvg_emit32(g, RVG_I(0x73, 5, rvg_rd(g), rvg_below(r, 5),
+	case 3:		/* frm (mostly valid, often RNE) / fflags write */
+		rvg_emit32(g, RVG_I(0x73, 5, rvg_rd(g), rvg_below(r, 16) == 0 ?
+		    rvg_below(r, 8) : rvg_below(r, 2) ? 0 : rvg_below(r, 5),
 		    rvg_below(r, 2) ? 0x002 : 0x001));
 		break;
 	case 4:
+		if (rvg_below(r, 3) == 0) {
+			/* mstatus.FS = Off, Initial, Clean or Dirty (mostly on) */
+			rvg_emit32(g, RVG_U(0x37, RVG_X_TMP, 6));	/* 0x6000 */
+			rvg_emit32(g, RVG_I(0x73, 3, 0, RVG_X_TMP, RVG_MSTATUS));
+			rvg_emit32(g, RVG_U(0x37, RVG_X_TMP,
+			    2 * (rvg_below(r, 8) == 0 ? 0 : rvg_range(r, 1, 3))));
+			rvg_emit32(g, RVG_I(0x73, 2, 0, RVG_X_TMP, RVG_MSTATUS));
+			break;
+		}
 		rvg_emit32(g, rvg_below(r, 2) ? RVG_FENCE : RVG_FENCE_I);
 		break;
 	case 5:
@@ -872,8 +985,11 @@ rvg_items(struct rvg *g, int n)
 			if (g->depth < g->p.max_depth)
 				rvg_loop(g);
 			break;
-		case 22: case 23:
+		case 22:
 			rvg_fp(g);
+			break;
+		case 23:
+			rvg_fp_run(g);
 			break;
 		case 24: case 25:
 			rvg_amo(g);
@@ -988,18 +1104,15 @@ rvg_generate(struct rvg *g, struct rvg_state *st, const struct rvg_params *p,
 
 	for (int i = 0; i < 32; i++) {
 		st->x[i] = i == 0 ? 0 : rvg_value(r);
-		st->f[i] = rvg_value(r);
-		if (rvg_below(r, 2))	/* a NaN-boxed single or an ordinary double */
-			st->f[i] = rvg_below(r, 2) ? (st->f[i] | UINT64_C(0xffffffff00000000)) :
-			    (st->f[i] & UINT64_C(0x3fffffffffffffff)) | UINT64_C(0x4000000000000000);
+		st->f[i] = rvg_below(r, 4) == 0 ? rvg_value(r) : rvg_fvalue(r);
 	}
 	st->x[RVG_X_S0] = RVG_S0;
 	st->x[RVG_X_S1] = RVG_S0 + (uint64_t)(int64_t)rvg_range(r, -2048, 2047);
 	st->x[RVG_X_SP] = RVG_S0 + (uint64_t)(int64_t)rvg_range(r, -1024, 1024);
-	st->fcsr = rvg_below(r, 5) << 5;
+	st->fcsr = (rvg_below(r, 2) ? 0 : rvg_below(r, 5)) << 5;	/* frm */
 	st->mscratch = rvg_value(r);
 	for (size_t i = 0; i < RVG_DATA_SIZE; i += 8) {
-		uint64_t v = rvg_value(r);
+		uint64_t v = rvg_below(r, 4) == 0 ? rvg_fvalue(r) : rvg_value(r);
 
 		memcpy(st->data + i, &v, 8);
 	}

@@ -969,3 +969,170 @@ Test(vmm_jit_diff, smc_next_instruction_by_amo)
 	directed("smc_next_instruction_by_amo", code, sizeof(code) / 4, 3 * 7,
 	    NULL);
 }
+
+/*
+ * Every translated F/D operation (jit_fp.c) on every pair of a table of
+ * special values (signed zeros, infinities, quiet and signaling NaNs,
+ * subnormals, extremes, ordinary values; singles boxed and a few not),
+ * in both formats and with rm = RNE and DYN: each result and the flags
+ * it raised (read and cleared after each operation) are hashed into a0,
+ * and both engines must end equal.
+ *	li a0, 0; li a1, 0x8e37; li s2, N; mv t0, s0
+ * outer:	li s3, N; mv t1, s0
+ * inner:	fld f1, 0(t0); fld f2, 0(t1)	(singles: from s0 + 0x400)
+ *		op f3, f1, f2; fmv.x.d t2, f3 (or: feq/flt/fle t2, f1, f2)
+ *		csrrw t3, fflags, x0
+ *		mul a0, a0, a1; add a0, a0, t2; mul a0, a0, a1; add a0, a0, t3
+ *		... (each op)
+ *		addi t1, t1, 8; addi s3, s3, -1; bnez s3, inner
+ *		addi t0, t0, 8; addi s2, s2, -1; bnez s2, outer
+ *	ebreak
+ */
+static size_t
+fp_cross_code(uint32_t *c, int fmt, int n)
+{
+	/* funct7 >> 2, rm (7: DYN), result in x (compares) */
+	static const struct { uint8_t f5, rm; bool x; } ops[] = {
+		{ 0x00, 0, false }, { 0x01, 0, false }, { 0x02, 0, false },
+		{ 0x03, 0, false }, { 0x0b, 0, false }, { 0x00, 7, false },
+		{ 0x02, 7, false }, { 0x03, 7, false }, { 0x0b, 7, false },
+		{ 0x04, 0, false }, { 0x04, 1, false }, { 0x04, 2, false },
+		{ 0x14, 0, true }, { 0x14, 1, true }, { 0x14, 2, true },
+	};
+	size_t k = 0, inner, outer;
+	int32_t base = fmt ? 0 : 0x400;
+
+	c[k++] = RVG_I(0x13, 0, 10, 0, 0);
+	c[k++] = RVG_U(0x37, 11, 0x9);
+	c[k++] = RVG_I(0x1b, 0, 11, 11, -0x1c9);	/* a1 = 0x8e37 */
+	c[k++] = RVG_I(0x13, 0, 18, 0, n);
+	c[k++] = RVG_I(0x13, 0, 5, 8, base);
+	outer = k;
+	c[k++] = RVG_I(0x13, 0, 19, 0, n);
+	c[k++] = RVG_I(0x13, 0, 6, 8, base);
+	inner = k;
+	c[k++] = RVG_I(0x07, 3, 1, 5, 0);
+	c[k++] = RVG_I(0x07, 3, 2, 6, 0);
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		int f7 = ops[i].f5 << 2 | fmt;
+
+		if (ops[i].x) {
+			c[k++] = RVG_R(0x53, ops[i].rm, f7, 7, 1, 2);
+		} else {
+			c[k++] = RVG_R(0x53, ops[i].rm, f7, 3, 1,
+			    ops[i].f5 == 0x0b ? 0 : 2);
+			c[k++] = RVG_R(0x53, 0, 0x71, 7, 3, 0);	/* fmv.x.d t2, f3 */
+		}
+		c[k++] = RVG_I(0x73, 1, 28, 0, 0x001);	/* csrrw t3, fflags, x0 */
+		c[k++] = RVG_R(0x33, 0, 1, 10, 10, 11);
+		c[k++] = RVG_R(0x33, 0, 0, 10, 10, 7);
+		c[k++] = RVG_R(0x33, 0, 1, 10, 10, 11);
+		c[k++] = RVG_R(0x33, 0, 0, 10, 10, 28);
+	}
+	c[k++] = RVG_I(0x13, 0, 6, 6, 8);
+	c[k++] = RVG_I(0x13, 0, 19, 19, -1);
+	c[k] = rvg_enc_b(1, 19, 0, (int32_t)(inner - k) * 4);
+	k++;
+	c[k++] = RVG_I(0x13, 0, 5, 5, 8);
+	c[k++] = RVG_I(0x13, 0, 18, 18, -1);
+	c[k] = rvg_enc_b(1, 18, 0, (int32_t)(outer - k) * 4);
+	k++;
+	c[k++] = RVG_EBREAK;
+	return k;
+}
+
+Test(vmm_jit_diff, fp_special_values_cross)
+{
+	static const uint64_t d[] = {
+		0, UINT64_C(0x8000000000000000), UINT64_C(0x7ff0000000000000),
+		UINT64_C(0xfff0000000000000), UINT64_C(0x7ff8000000000000),
+		UINT64_C(0xfff8000000000123), UINT64_C(0x7ff0000000000001),
+		UINT64_C(0xfff4000000000000), UINT64_C(0x0000000000000001),
+		UINT64_C(0x800fffffffffffff), UINT64_C(0x0010000000000000),
+		UINT64_C(0x8010000000000001), UINT64_C(0x7fefffffffffffff),
+		UINT64_C(0xffefffffffffffff), UINT64_C(0x3ff0000000000000),
+		UINT64_C(0xbff0000000000001), UINT64_C(0x3cb0000000000000),
+		UINT64_C(0x4008000000000000), UINT64_C(0x5fe0000000000001),
+		UINT64_C(0x2000000000000003), UINT64_C(0xc00921fb54442d18),
+	};
+	static const uint64_t s[] = {
+		0, 0x80000000, 0x7f800000, 0xff800000, 0x7fc00000, 0xffc00123,
+		0x7f800001, 0xffa00000, 0x00000001, 0x807fffff, 0x00800000,
+		0x80800001, 0x7f7fffff, 0xff7fffff, 0x3f800000, 0xbf800001,
+		0x33800000, 0x40400000, 0x5f000001, 0x20000003, 0xc0490fdb,
+	};
+	const int n = (int)(sizeof(d) / sizeof(d[0]));
+	uint64_t sb[sizeof(s) / sizeof(s[0])];
+	static uint32_t code[256];
+
+	_Static_assert(sizeof(s) == sizeof(d), "tables of the same size");
+	for (int i = 0; i < n; i++)	/* boxed, but for two */
+		sb[i] = s[i] | (i % 10 == 9 ? 0 : UINT64_C(0xffffffff00000000));
+	for (int fmt = 0; fmt < 2; fmt++) {
+		struct pair p;
+		size_t len = fp_cross_code(code, fmt, n);
+
+		cr_assert_lt(len, sizeof(code) / 4);
+		directed(fmt ? "fp cross (D)" : "fp cross (S)", code, len, 0, &p);
+		for (int e = 0; e < 2; e++) {
+			poke(p.vm[e], RVG_S0, d, sizeof(d));
+			poke(p.vm[e], RVG_S0 + 0x400, sb, sizeof(sb));
+		}
+		mode_free(&p, 0);
+		cr_expect_neq(reg(p.vm[0], VM_REG_X(10)), 0);
+		vm_destroy(p.vm[0]);
+		vm_destroy(p.vm[1]);
+	}
+}
+
+/*
+ * Long straight runs of the FP instructions whose translation (checks,
+ * exit stubs) is largest, singles with rm = DYN and FP loads and stores:
+ * blocks must end early enough for their code and stubs to fit.
+ */
+Test(vmm_jit_diff, fp_long_blocks)
+{
+	static uint32_t code[3100];
+	size_t k = 0;
+
+	code[k++] = RVG_I(0x07, 2, 1, 8, 0);			/* flw f1, 0(s0) */
+	for (int i = 0; i < 1500; i++) {
+		/* fadd.s f(2+i%8), f1, f(2+(i+3)%8), dyn; fsw / flw */
+		code[k++] = RVG_R(0x53, 7, 0x00, 2 + i % 8, 1, 2 + (i + 3) % 8);
+		code[k++] = i % 2 ? RVG_S(0x27, 2, 8, 2 + i % 8, (i % 64) * 4) :
+		    RVG_I(0x07, 2, 2 + (i + 5) % 8, 8, (i % 64) * 4 - 128);
+	}
+	code[k++] = RVG_I(0x13, 0, 10, 0, 7);
+	code[k++] = RVG_EBREAK;
+	directed("fp_long_blocks", code, k, 7, NULL);
+}
+
+/*
+ * A pinned block's loop whose head is reached with f registers in host
+ * xmm registers (jit_fp.c): the back edge arrives with other ones, so
+ * nothing may be assumed at the head.  f1 is in xmm at the head on the
+ * first pass; the body moves f1 out and reuses its xmm for f4.
+ *	lui t0, 6; ld t1, 0(s0)		(the TLB: no exit at the fld)
+ *	csrrs x0, mstatus, t0		(FS = Dirty: no exit either)
+ *	lui a0, 0x40000; fld f1, 0(s0); li s2, 3
+ * loop: fadd.d f3, f3, f1; fmv.d.x f1, a0; fld f4, 8(s0)
+ *	fadd.d f5, f4, f4; addi s2, s2, -1; bnez s2, loop
+ *	fmv.x.d a0, f3; ebreak
+ * f3 = 0 + 0 + d + d, d the double with bits 0x40000000: a0 = 0x80000000.
+ */
+Test(vmm_jit_diff, fp_xmm_at_loop_head)
+{
+	const uint32_t code[] = {
+		RVG_U(0x37, 5, 6), RVG_I(0x03, 3, 6, 8, 0),
+		RVG_I(0x73, 2, 0, 5, RVG_MSTATUS),
+		RVG_U(0x37, 10, 0x40000), RVG_I(0x07, 3, 1, 8, 0),
+		RVG_I(0x13, 0, 18, 0, 3),
+		RVG_R(0x53, 7, 0x01, 3, 3, 1),		/* loop: */
+		RVG_R(0x53, 0, 0x79, 1, 10, 0), RVG_I(0x07, 3, 4, 8, 8),
+		RVG_R(0x53, 7, 0x01, 5, 4, 4), RVG_I(0x13, 0, 18, 18, -1),
+		rvg_enc_b(1, 18, 0, -0x14),
+		RVG_R(0x53, 0, 0x71, 10, 3, 0), RVG_EBREAK,
+	};
+
+	directed("fp_xmm_at_loop_head", code, sizeof(code) / 4, 0x80000000, NULL);
+}

@@ -8,6 +8,9 @@
  * unconditional transfer, at a slot the translator leaves to hart_exec()
  * (DOP_GENERIC: CSRs, FP, AMOs, system instructions...), at a marked
  * slot (DOP_BPT), at the page end or after JIT_MAX_INSNS instructions.
+ * The common F and D instructions are translated by jit_fp.c (through
+ * the jc_* calls below); the rest of F/D, AMOs and FENCE are run by
+ * calling hart_exec() in place (exec_in_block()).
  * Exits are out-of-line stubs after the body:
  * - a load or store that misses the TLB: JX_GENERIC at its slot, with
  *   the instructions before it retired;
@@ -134,6 +137,16 @@ struct rcache {
 	uint64_t	written;		/* pinned: guest registers the block writes */
 };
 
+/* Jumps to one GENERIC stub besides its first (struct stub). */
+#define STUB_MORE	4
+/* Stubs are at most STUBS_PER_INSN per instruction (jit_fp.c: its
+ * checks, then a TLB miss after a register was spilled). */
+#define STUBS_PER_INSN	2
+/* Most host code an instruction's exit stub takes (write-backs, return). */
+#define STUB_CODE_MAX	160
+/* Most host code one instruction's body takes (jit_fp.c's singles). */
+#define INSN_CODE_MAX	256
+
 /* Dirty registers to write back at an exit: (guest, host) pairs. */
 struct wb {
 	int8_t		n;
@@ -148,6 +161,9 @@ struct stub {
 	int	slot;		/* target or faulting slot */
 	int	retired;	/* instructions retired when it is taken */
 	struct wb wb;		/* registers to write back first */
+	/* More jcc to the same GENERIC exit (an instruction's checks). */
+	uint8_t	*more[STUB_MORE];
+	int	nmore;
 };
 enum { STUB_GENERIC, STUB_XFER, STUB_PC, STUB_EXEC };
 
@@ -161,12 +177,15 @@ struct cstate {
 	int		entry;		/* slot the block starts at */
 	uint8_t		*body;		/* rw address of the block's first byte */
 	struct rcache	rc;
-	/* Pinned blocks: the code of each slot translated (lgen == gen). */
+	struct jit_fpcache fc;		/* jit_fp.c's */
+	/* Pinned blocks: the code of each slot translated (lgen == gen),
+	 * and the slots its branches and JALs go to (tgen == gen). */
 	uint32_t	gen;
 	uint32_t	lgen[DCACHE_SLOTS];
+	uint32_t	tgen[DCACHE_SLOTS];
 	uint8_t		*label[DCACHE_SLOTS];
 	int16_t		kat[DCACHE_SLOTS];	/* its instruction index */
-	struct stub	stubs[JIT_MAX_INSNS * 2 + 2];
+	struct stub	stubs[JIT_MAX_INSNS * STUBS_PER_INSN + 2];
 	int		nstubs;
 };
 
@@ -221,12 +240,14 @@ rc_flush(struct cstate *c)
 	memset(c->rc.dirty, 0, sizeof(c->rc.dirty));
 }
 
-/* Write back and forget everything (before a call clobbers the pool). */
+/* Write back and forget everything (before a call clobbers the pool
+ * and the xmm registers). */
 static void
 rc_drop(struct cstate *c)
 {
 	rc_flush(c);
 	rc_reset(&c->rc);
+	jit_fp_forget(&c->fc);
 }
 
 /* A pool register for guest g (not yet mapped), evicting the LRU one. */
@@ -288,11 +309,25 @@ set_reg(struct cstate *c, int g, int r)
 	rc->used[v] = ++rc->tick;
 }
 
+/*
+ * A side exit through a stub.  A GENERIC exit like the last one (the
+ * same instruction, the same registers to write back: the checks of one
+ * FP instruction) shares its stub.
+ */
 static void
 add_stub(struct cstate *c, uint8_t *field, int kind, int slot, int retired)
 {
-	c->stubs[c->nstubs++] = (struct stub){ field, kind, slot, retired,
-	    rc_dirty(&c->rc) };
+	struct wb w = rc_dirty(&c->rc);
+	struct stub *l = c->nstubs > 0 ? &c->stubs[c->nstubs - 1] : NULL;
+
+	if (kind == STUB_GENERIC && l != NULL && l->kind == kind &&
+	    l->slot == slot && l->retired == retired && l->nmore < STUB_MORE &&
+	    memcmp(&l->wb, &w, sizeof(w)) == 0) {
+		l->more[l->nmore++] = field;
+		return;
+	}
+	c->stubs[c->nstubs++] = (struct stub){ field, kind, slot, retired, w,
+	    { NULL }, 0 };
 }
 
 static uint8_t *
@@ -334,6 +369,44 @@ emit_tlb(struct cstate *c, int acc, int rs1, int32_t imm, int size, int slot,
 	x_alu_rm(b, X64, ALU_CMP, RCX, RAX, set);
 	add_stub(c, x_jcc(b, CC_NE), STUB_GENERIC, slot, k);
 	x_alu_rm(b, X64, ALU_ADD, RSI, RAX, set + 8);
+}
+
+/* The jc_* interface jit_fp.c translates through (jit_internal.h). */
+struct xbuf *
+jc_buf(struct cstate *c)
+{
+	return &c->b;
+}
+
+struct jit_fpcache *
+jc_fpcache(struct cstate *c)
+{
+	return &c->fc;
+}
+
+int
+jc_xread(struct cstate *c, int g)
+{
+	return rd_reg(c, g);
+}
+
+void
+jc_xwrite(struct cstate *c, int g, int r)
+{
+	set_reg(c, g == 0 ? DC_XSINK : g, r);
+}
+
+void
+jc_exit_generic(struct cstate *c, uint8_t *field, int slot, int k)
+{
+	add_stub(c, field, STUB_GENERIC, slot, k);
+}
+
+void
+jc_tlb(struct cstate *c, int acc, int rs1, int32_t imm, int size, int slot,
+    int k)
+{
+	emit_tlb(c, acc, rs1, imm, size, slot, k);
 }
 
 /* rd = sign-extended eax */
@@ -485,8 +558,9 @@ funct3_cc(int f3)
 	return (enum xcc)cc[f3 & 7];
 }
 
-/* What a block does with a slot: stop before it, translate it, call hart_exec(). */
-enum { K_STOP, K_OP, K_EXEC };
+/* What a block does with a slot: stop before it, translate it (jit_fp.c
+ * for K_FP), call hart_exec(). */
+enum { K_STOP, K_OP, K_FP, K_EXEC };
 static int slot_kind(struct hart *h, uint64_t pidx, struct dinsn *d);
 
 /*
@@ -590,6 +664,8 @@ emit_stubs(struct cstate *c)
 		struct stub *s = &c->stubs[i];
 
 		x_patch(s->field, c->b.p);
+		for (int m = 0; m < s->nmore; m++)
+			x_patch(s->more[m], c->b.p);
 		switch (s->kind) {
 		case STUB_GENERIC:
 			emit_wb(c, &s->wb);
@@ -612,10 +688,11 @@ emit_stubs(struct cstate *c)
 
 /*
  * Instructions a block runs by calling hart_exec() in place, as QEMU
- * calls its helpers: F and D (the interpreter's exact FP code), AMOs,
- * LR/SC and FENCE.  None of them changes the privilege, the TLB set or
- * the decoded cache; any of them may trap or (a watchpoint) exit, which
- * hart_exec() reports and the block leaves on.  FENCE.I is not among
+ * calls its helpers: the F and D instructions jit_fp.c does not
+ * translate (the interpreter's exact FP code), AMOs, LR/SC and FENCE.
+ * None of them changes the privilege, the TLB set or the decoded cache;
+ * any of them may trap or (a watchpoint) exit, which hart_exec()
+ * reports and the block leaves on.  FENCE.I is not among
  * them: after it the page must be checked again (hart_dcache.h).
  */
 static bool
@@ -657,17 +734,44 @@ exec_helper(struct jit_ctx *cx, uint64_t off, uint32_t raw)
 	return 1;
 }
 
+/*
+ * exec_helper() for an F/D instruction: the flags translated code has
+ * left in MXCSR go to fflags first (fpu.c clears them), and what fpu.c
+ * leaves raised is dropped after (jit_internal.h, jit_fp.c).
+ */
+static int
+exec_fp_helper(struct jit_ctx *cx, uint64_t off, uint32_t raw)
+{
+	int r;
+
+	jit_fp_fold(cx->h);
+	r = exec_helper(cx, off, raw);
+	jit_fp_clear();
+	return r;
+}
+
+/* Whether raw, one of exec_in_block()'s, is F/D (not an AMO or FENCE). */
+static bool
+is_fp(uint32_t raw)
+{
+	uint32_t insn = (raw & 3) == 3 ? raw : rvc_expand(raw);
+
+	return (insn & 0x7f) != 0x2f && (insn & 0x7f) != 0x0f;
+}
+
 /* exec_helper(ctx, off, raw); leave if it says so. */
 static void
 emit_exec(struct cstate *c, int64_t off, uint32_t raw, int k)
 {
 	struct xbuf *b = &c->b;
+	int (*fn)(struct jit_ctx *, uint64_t, uint32_t) =
+	    is_fp(raw) ? exec_fp_helper : exec_helper;
 
 	rc_drop(c);	/* it reads and writes x[] */
 	x_mov_rr(b, X64, RDI, RBP);
 	x_mov_ri64(b, RSI, (uint64_t)off);
 	x_mov_ri64(b, RDX, raw);
-	x_mov_ri64(b, RAX, (uint64_t)(uintptr_t)exec_helper);
+	x_mov_ri64(b, RAX, (uint64_t)(uintptr_t)fn);
 	x_call_r(b, RAX);
 	x_alu_rr(b, X32, ALU_OR, RAX, RAX);
 	add_stub(c, x_jcc(b, CC_NE), STUB_EXEC, 0, k);
@@ -826,20 +930,32 @@ translatable(int op)
 	return op >= DOP_LUI && op < DOP_BPT;
 }
 
+/* The 32-bit form of the raw instruction at a slot. */
+static uint32_t
+slot_insn(struct hart *h, uint64_t pidx, int slot)
+{
+	uint32_t raw = dcache_raw(h, pidx, (unsigned)slot * 2);
+
+	return (raw & 3) == 3 ? raw : rvc_expand(raw);
+}
+
 /* What a block does with a slot (decoding it first if need be). */
 static int
 slot_kind(struct hart *h, uint64_t pidx, struct dinsn *d)
 {
 	struct dpage *p = h->dc.pages[pidx];
+	uint32_t raw;
 
 	if (d->op == DC_INDEX(DOP_DECODE, 1))
 		dcache_decode(h, pidx, d);
 	if (translatable(d->op >> 1))
 		return K_OP;
-	if ((d->op >> 1) == DOP_GENERIC &&
-	    exec_in_block(dcache_raw(h, pidx, (unsigned)(d - p->slot) * 2)))
-		return K_EXEC;
-	return K_STOP;
+	if ((d->op >> 1) != DOP_GENERIC)
+		return K_STOP;
+	raw = dcache_raw(h, pidx, (unsigned)(d - p->slot) * 2);
+	if (jit_fp_ok((raw & 3) == 3 ? raw : rvc_expand(raw)))
+		return K_FP;
+	return exec_in_block(raw) ? K_EXEC : K_STOP;
 }
 
 /* Guest registers an operation reads and writes (bit masks), or false for a helper call. */
@@ -897,7 +1013,15 @@ pin(struct cstate *c, struct hart *h, uint64_t pidx, int entry)
 		op = d->op >> 1;
 		if (kind == K_STOP)
 			break;
-		if (kind == K_EXEC || !regs_of(d, op, &rd, &wr))
+		if (op >= DOP_BEQ && op <= DOP_BGEU && slot + d->imm >= 0 &&
+		    slot + d->imm < DCACHE_SLOTS)
+			c->tgen[slot + d->imm] = c->gen;
+		else if (op == DOP_JAL && slot + d->imm >= 0 &&
+		    slot + d->imm < DCACHE_SLOTS)
+			c->tgen[slot + d->imm] = c->gen;
+		if (kind == K_FP)
+			jit_fp_xregs(slot_insn(h, pidx, slot), &rd, &wr);
+		else if (kind == K_EXEC || !regs_of(d, op, &rd, &wr))
 			return;		/* a call: not pinned */
 		if (op == DOP_JAL || op == DOP_JFAR || op == DOP_JALR)
 			break;
@@ -919,6 +1043,22 @@ pin(struct cstate *c, struct hart *h, uint64_t pidx, int entry)
 		x_load(&c->b, X64, pool[i], RBX, XOFF(g));
 		i++;
 	}
+}
+
+/*
+ * Whether the block must end before its next instruction: no room for
+ * its stubs, or for its code and everyone's stubs within JIT_BLOCK_ROOM
+ * (FP instructions take more than JIT_BLOCK_ROOM reckons per instruction).
+ */
+static bool
+block_full(const struct cstate *c)
+{
+	ptrdiff_t code = c->b.p - c->body;
+
+	return c->nstubs + STUBS_PER_INSN >
+	    (int)(sizeof(c->stubs) / sizeof(c->stubs[0])) ||
+	    code + INSN_CODE_MAX + (ptrdiff_t)(c->nstubs + STUBS_PER_INSN + 1) *
+	    STUB_CODE_MAX > JIT_BLOCK_ROOM;
 }
 
 uint32_t
@@ -947,10 +1087,11 @@ jit_compile(struct hart *h, uint64_t pidx, int entry)
 	c->entry = entry;
 	c->nstubs = 0;
 	rc_reset(&c->rc);
+	jit_fp_forget(&c->fc);
 	c->b = (struct xbuf){ .p = j->rw + j->used, .end = j->rw + j->size };
 	c->body = c->b.p;
-	pin(c, h, pidx, entry);
 	c->gen++;
+	pin(c, h, pidx, entry);
 
 	for (;;) {
 		struct dinsn *d = &p->slot[slot];
@@ -958,7 +1099,7 @@ jit_compile(struct hart *h, uint64_t pidx, int entry)
 
 		op = d->op >> 1;
 		len = (d->op & 1) + 1;
-		if (kind == K_STOP || k == JIT_MAX_INSNS) {
+		if (kind == K_STOP || k == JIT_MAX_INSNS || block_full(c)) {
 			/* Fall through to the slot (the page end: slot 2048). */
 			struct wb w = rc_dirty(&c->rc);
 
@@ -969,11 +1110,16 @@ jit_compile(struct hart *h, uint64_t pidx, int entry)
 			c->lgen[slot] = c->gen;
 			c->label[slot] = c->b.p;
 			c->kat[slot] = (int16_t)k;
+			if (c->tgen[slot] == c->gen)	/* an inner jump may land here */
+				jit_fp_forget(&c->fc);
 		}
-		if (kind == K_EXEC)
+		if (kind == K_EXEC) {
 			emit_exec(c, (int64_t)slot * 2,
 			    dcache_raw(h, pidx, (unsigned)slot * 2), k);
-		else if (!emit_insn(c, d, op, len, slot, k)) {
+		} else if (kind == K_FP) {
+			rc_unlock(&c->rc);
+			jit_fp_emit(c, slot_insn(h, pidx, slot), slot, k);
+		} else if (!emit_insn(c, d, op, len, slot, k)) {
 			slot += len;	/* the jump is translated too */
 			break;
 		}

@@ -16,6 +16,7 @@
 #ifndef RHYVE_JIT_INTERNAL_H
 #define RHYVE_JIT_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -100,6 +101,79 @@ struct jit {
 	struct jit_page	*spare;
 	struct jit_stats st;
 };
+
+/*
+ * The translator's state for one block (jit_compile.c), as the F/D
+ * translator sees it: the code buffer, the integer register cache and
+ * the side exits.  Host registers rax, rcx, rdx, rsi and xmm0/xmm1 are
+ * scratch within one instruction.
+ */
+struct cstate;
+struct xbuf;
+struct xbuf *jc_buf(struct cstate *c);
+/* The host register holding x[g] (loaded if need be), locked for this
+ * instruction; g = 0 reads as zero. */
+int	jc_xread(struct cstate *c, int g);
+/* x[g] = host register r; g = 0 discards it. */
+void	jc_xwrite(struct cstate *c, int g, int r);
+/* The jcc/jmp whose rel32 is 'field' leaves the block before the
+ * instruction at 'slot' (the k-th of the block): the loop runs it
+ * through hart_exec(), so it must have changed nothing yet. */
+void	jc_exit_generic(struct cstate *c, uint8_t *field, int slot, int k);
+/* rsi = host address of x[rs1] + imm for 'size' bytes if the TLB of
+ * 'acc' maps it, else leave as jc_exit_generic() does (clobbers rax, rcx). */
+void	jc_tlb(struct cstate *c, int acc, int rs1, int32_t imm, int size,
+	    int slot, int k);
+
+/*
+ * F registers in host xmm2..xmm15 (jit_fp.c), write-through: f[] in
+ * memory is always current, and an xmm register remembers the value of
+ * f[r] it last loaded or computed, so that the next instruction that
+ * reads f[r] needs no load (no store-to-load forwarding in a chain of
+ * FP operations).  Nothing but jit_fp.c's code writes f[] or the xmm
+ * registers while a block runs, except calls (C code clobbers every
+ * xmm register: jit_fp_forget() when the integer cache is dropped for
+ * a call) and a pinned block's inner jumps (jit_fp_forget() at every
+ * slot one may land on).  Block heads start with nothing remembered.
+ * The same holds for what a block has learnt of mstatus.FS.
+ */
+#define JIT_FP_XMM	16
+struct jit_fpcache {
+	int8_t		xmm_of[32];		/* f register -> xmm, -1 */
+	int8_t		freg[JIT_FP_XMM];	/* xmm -> f register, -1 */
+	bool		full[JIT_FP_XMM];	/* all 64 bits, else the low 32 */
+	uint32_t	used[JIT_FP_XMM];	/* LRU tick */
+	uint32_t	tick;
+	uint32_t	locked;			/* operands of this instruction */
+	bool		fs_dirty;		/* FS was seen Dirty (jit_fp.c) */
+};
+struct jit_fpcache *jc_fpcache(struct cstate *c);
+void	jit_fp_forget(struct jit_fpcache *fc);
+
+/*
+ * jit_fp.c: F and D instructions in host SSE2 code, bit-exact with
+ * fpu.c (the reference).
+ * - jit_fp_ok(insn): whether jit_fp_emit() translates this (expanded,
+ *   32-bit) instruction; the rest of F/D is called through hart_exec().
+ * - jit_fp_xregs(): the integer registers it reads and writes (masks
+ *   ORed in, as regs_of() in jit_compile.c).
+ * - jit_fp_emit(): its code.  Whatever the code cannot do exactly (FS
+ *   not Dirty, frm not RNE for a dynamic rounding mode, a single that is
+ *   not NaN-boxed, a TLB miss) leaves through jc_exit_generic() before
+ *   any effect.
+ * - Exception flags: translated code leaves them in the host's MXCSR
+ *   (sticky, as fflags are), and nothing reads fflags while a block
+ *   runs (CSR instructions end blocks).  So jit_fp_clear() runs before
+ *   every entry into translated code and jit_fp_fold() (MXCSR flags into
+ *   h->fp.fflags, then clear) after it, and around every F/D instruction
+ *   a block calls hart_exec() for: fpu.c clears the host flags itself and
+ *   leaves spurious ones raised.
+ */
+bool	jit_fp_ok(uint32_t insn);
+void	jit_fp_xregs(uint32_t insn, uint64_t *rd, uint64_t *wr);
+void	jit_fp_emit(struct cstate *c, uint32_t insn, int slot, int k);
+void	jit_fp_clear(void);
+void	jit_fp_fold(struct hart *h);
 
 /* jit_mem.c */
 int	jit_mem_init(struct jit *j, size_t size);

@@ -1,8 +1,9 @@
 /*
  * jit_run.c - the JIT's run loop (contract in jit.h): find the block for
  * pc, translate it if need be, call it, and do what it returns; anything
- * a block does not do (a TLB miss, a CSR, a trap, FP, AMOs, a marked
- * slot) is done here the way hart_fast.c does it, through hart_exec().
+ * a block does not do (a TLB miss, a CSR, a trap, a marked slot, what
+ * jit_fp.c leaves: F/D in another rounding mode than RNE...) is done here
+ * the way hart_fast.c does it, through hart_exec().
  *
  * Kick checks and interrupts as in hart_fast.c: when the retired count
  * reaches the limit, and after instructions that may enable an
@@ -87,7 +88,10 @@ jit_run(struct hart *h, const struct hart_run_ctl *ctl)
 			if (off == 0)
 				break;		/* not translatable: below */
 			cx.budget = limit - ic;
+			/* FP exception flags: MXCSR holds the block's (jit_internal.h). */
+			jit_fp_clear();
 			res = j->enter(&cx, j->rx + off);
+			jit_fp_fold(h);
 			ic += JR_RETIRED(res);
 			slot = JR_SLOT(res);
 			switch (JR_KIND(res)) {

@@ -4,6 +4,7 @@
  * ModR/M (+ SIB for RSP/R12 bases) and displacement (none, disp8 or
  * disp32, the shortest that fits; RBP/R13 bases always carry one).
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "x86_emit.h"
@@ -372,4 +373,77 @@ void
 x_ret(struct xbuf *b)
 {
 	x_byte(b, 0xc3);
+}
+
+void
+x_sse_rm(struct xbuf *b, int prefix, enum xsse op, int x, int base,
+    int32_t disp)
+{
+	uint8_t opc[] = { 0x0f, (uint8_t)op };
+
+	emit_op(b, prefix, false, false, opc, 2, x, base, true, disp);
+}
+
+void
+x_sse_rr(struct xbuf *b, int prefix, enum xsse op, int dst, int src)
+{
+	uint8_t opc[] = { 0x0f, (uint8_t)op };
+
+	emit_op(b, prefix, false, false, opc, 2, dst, src, false, 0);
+}
+
+void
+x_movd_rx(struct xbuf *b, int w, int r, int x)
+{
+	static const uint8_t opc[] = { 0x0f, 0x7e };
+
+	/* 66 REX 0F 7E /r: ModR/M reg is the xmm register, r/m the GPR */
+	emit_op(b, 0x66, w == X64, false, opc, 2, x, r, false, 0);
+}
+
+void
+x_movd_xr(struct xbuf *b, int w, int x, int r)
+{
+	static const uint8_t opc[] = { 0x0f, 0x6e };
+
+	emit_op(b, 0x66, w == X64, false, opc, 2, x, r, false, 0);
+}
+
+void
+x_alu_mi32(struct xbuf *b, enum xalu op, int base, int32_t disp, int32_t imm)
+{
+	static const uint8_t op8[] = { 0x83 }, op32[] = { 0x81 };
+	bool small = imm >= -128 && imm <= 127;
+
+	emit_op(b, 0, false, false, small ? op8 : op32, 1, op, base, true, disp);
+	if (b->full)
+		return;
+	if (small)
+		*b->p++ = (uint8_t)(int8_t)imm;
+	else
+		put32(b, (uint32_t)imm);
+}
+
+uint8_t *
+x_jcc8(struct xbuf *b, enum xcc cc)
+{
+	if (!room(b))
+		return NULL;
+	*b->p++ = (uint8_t)(0x70 | cc);
+	*b->p++ = 0;
+	return b->p - 1;
+}
+
+void
+x_here8(struct xbuf *b, uint8_t *field)
+{
+	ptrdiff_t rel;
+
+	if (field == NULL || b->full)
+		return;
+	rel = b->p - (field + 1);
+	if (rel > 127)
+		b->full = true;		/* a caller's bug: the block is dropped */
+	else
+		*field = (uint8_t)rel;
 }

@@ -21,9 +21,23 @@ enum xreg {
 
 /* Condition codes (the low nibble of Jcc/SETcc). */
 enum xcc {
-	CC_B = 0x2, CC_AE = 0x3, CC_E = 0x4, CC_NE = 0x5,
-	CC_L = 0xc, CC_GE = 0xd,
+	CC_B = 0x2, CC_AE = 0x3, CC_E = 0x4, CC_NE = 0x5, CC_BE = 0x6,
+	CC_A = 0x7, CC_P = 0xa, CC_NP = 0xb, CC_L = 0xc, CC_GE = 0xd,
 };
+
+/* SSE2 scalar operations (the byte after 0F); the prefix picks the form. */
+enum xsse {
+	SSE_SQRT = 0x51, SSE_ADD = 0x58, SSE_MUL = 0x59, SSE_SUB = 0x5c,
+	SSE_DIV = 0x5e, SSE_UCOMI = 0x2e, SSE_COMI = 0x2f,
+	SSE_LOAD = 0x10, SSE_STORE = 0x11,	/* movss/movsd xmm, m / m, xmm */
+	SSE_MOVAP = 0x28,			/* movapd (SSE_PD): a register copy */
+};
+/* Prefixes: SSE_SS (F3: single), SSE_SD (F2: double), SSE_PD (66:
+ * ucomisd/comisd); ucomiss/comiss have none (SSE_PS). */
+#define SSE_PS	0
+#define SSE_PD	0x66
+#define SSE_SD	0xf2
+#define SSE_SS	0xf3
 
 /* Group-1 ALU operations (the /digit of 0x81 and the opcode base). */
 enum xalu { ALU_ADD = 0, ALU_OR = 1, ALU_AND = 4, ALU_SUB = 5, ALU_XOR = 6,
@@ -88,5 +102,23 @@ void	x_call_r(struct xbuf *b, int r);
 void	x_push(struct xbuf *b, int r);
 void	x_pop(struct xbuf *b, int r);
 void	x_ret(struct xbuf *b);
+
+/* op xmm, [base + disp] (SSE_STORE: [base + disp] = xmm) */
+void	x_sse_rm(struct xbuf *b, int prefix, enum xsse op, int x, int base,
+	    int32_t disp);
+/* op xmm_dst, xmm_src */
+void	x_sse_rr(struct xbuf *b, int prefix, enum xsse op, int dst, int src);
+/* movd/movq r, xmm (w: X32 zero-extends, X64) */
+void	x_movd_rx(struct xbuf *b, int w, int r, int x);
+/* movd/movq xmm, r (the rest of xmm zeroed) */
+void	x_movd_xr(struct xbuf *b, int w, int x, int r);
+/* op dword [base + disp], simm32 (a 32-bit x_alu_mi) */
+void	x_alu_mi32(struct xbuf *b, enum xalu op, int base, int32_t disp,
+	    int32_t imm);
+/* Forward jcc rel8: x_jcc8() returns its field, x_here8() points it at
+ * the next byte emitted (at most 127 bytes on; further marks the buffer
+ * full, so the block is thrown away). */
+uint8_t	*x_jcc8(struct xbuf *b, enum xcc cc);
+void	x_here8(struct xbuf *b, uint8_t *field);
 
 #endif
