@@ -88,6 +88,22 @@ instret(void)
 	return st.instret;
 }
 
+/* Run to instret n: the exit must be the stop, exactly there. */
+static void
+run_to_stop(uint64_t n, struct vm_exit *vme)
+{
+	cr_assert_eq(vm_set_insn_stop(vm, 0, n), 0);
+	do {
+		memset(vme, 0, sizeof(*vme));
+		cr_assert_eq(vm_run(vm_vcpu(vm, 0), vme), 0);
+	} while (vme->exitcode == VM_EXITCODE_BOGUS);
+	cr_assert_eq(vme->exitcode, VM_EXITCODE_INSN_STOP,
+	    "%s: exit %d at %#lx, wanted the stop at %lu", test_engine_name(),
+	    vme->exitcode, (unsigned long)vme->pc, (unsigned long)n);
+	cr_assert_eq(instret(), n, "%s: instret %lu, wanted %lu",
+	    test_engine_name(), (unsigned long)instret(), (unsigned long)n);
+}
+
 /* Run to instret n; check the exit and the state against the closed form. */
 static void
 stop_at(uint64_t n)
@@ -95,16 +111,7 @@ stop_at(uint64_t n)
 	struct vm_exit vme;
 	uint64_t m, i, j, s0, t0, t1;
 
-	cr_assert_eq(vm_set_insn_stop(vm, 0, n), 0);
-	do {
-		memset(&vme, 0, sizeof(vme));
-		cr_assert_eq(vm_run(vm_vcpu(vm, 0), &vme), 0);
-	} while (vme.exitcode == VM_EXITCODE_BOGUS);
-	cr_assert_eq(vme.exitcode, VM_EXITCODE_INSN_STOP,
-	    "%s: exit %d at %#lx, wanted the stop at %lu", test_engine_name(),
-	    vme.exitcode, (unsigned long)vme.pc, (unsigned long)n);
-	cr_assert_eq(instret(), n, "%s: instret %lu, wanted %lu",
-	    test_engine_name(), (unsigned long)instret(), (unsigned long)n);
+	run_to_stop(n, &vme);
 	cr_assert_geq(n, PROLOGUE);
 	m = n - PROLOGUE;
 	i = m / BODY;
@@ -172,16 +179,7 @@ long_stop_at(uint64_t n)
 	struct vm_exit vme;
 	uint64_t m = n - 2, i = m / (LONG + 2), j = m % (LONG + 2);
 
-	cr_assert_eq(vm_set_insn_stop(vm, 0, n), 0);
-	do {
-		memset(&vme, 0, sizeof(vme));
-		cr_assert_eq(vm_run(vm_vcpu(vm, 0), &vme), 0);
-	} while (vme.exitcode == VM_EXITCODE_BOGUS);
-	cr_assert_eq(vme.exitcode, VM_EXITCODE_INSN_STOP,
-	    "%s: exit %d, wanted the stop at %lu", test_engine_name(),
-	    vme.exitcode, (unsigned long)n);
-	cr_assert_eq(instret(), n, "%s: instret %lu, wanted %lu",
-	    test_engine_name(), (unsigned long)instret(), (unsigned long)n);
+	run_to_stop(n, &vme);
 	cr_expect_eq(reg(VM_REG_PC), RAM + LONG_AT + 8 + 4 * j,
 	    "%s at %lu: pc", test_engine_name(), (unsigned long)n);
 	cr_expect_eq(reg(VM_REG_X(S0)), i * LONG + (j < LONG ? j : LONG),
