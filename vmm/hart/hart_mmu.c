@@ -447,6 +447,17 @@ hart_amo_ptr(struct hart *h, uint64_t va, int size, void **host, uint64_t *pa)
 	if (__builtin_expect(h->nwps != 0 && !h->watch_skip, 0) &&
 	    watch_check(h, va, size, VM_WATCH_ACCESS) != MEM_OK)
 		return MEM_WATCH;
+	/*
+	 * A store entry in the TLB means RAM, writable, D already set and
+	 * not code (tlb_fill): no walk.  Spinlocks are AMO loops, and a
+	 * page-table walk per turn was a quarter of xv6's host time.
+	 */
+	*host = tlb_lookup(h, ACC_STORE, va, size);
+	if (*host != NULL) {
+		*pa = (uint64_t)((uint8_t *)*host - h->env.ram) +
+		    h->env.ram_base;
+		return MEM_OK;
+	}
 	r = hart_translate(h, va, ACC_STORE, pa, true);
 	if (r != MEM_OK)
 		return r;
@@ -455,6 +466,7 @@ hart_amo_ptr(struct hart *h, uint64_t va, int size, void **host, uint64_t *pa)
 		h->fault_tval = va;
 		return MEM_EXC(EXC_STORE_ACCESS);
 	}
+	tlb_fill(h, ACC_STORE, va, *pa);
 	/* The caller writes, then calls dcache_code_written(). */
 	return MEM_OK;
 }
