@@ -14,7 +14,6 @@ Prints figures; asserts nothing.  Record results in docs/benchmarks.md.
 """
 import argparse
 import os
-import struct
 import subprocess
 import sys
 import tempfile
@@ -36,20 +35,9 @@ def timed(args, timeout=600):
 
 def race_with_stop(elf, stop_at):
     """A copy of race.elf whose hart 0 powers off after stop_at rounds."""
-    syms = common.symbols(elf)
-    data = bytearray(open(elf, "rb").read())
-    out = subprocess.run(["readelf", "-SW", elf], capture_output=True,
-                         text=True).stdout
-    for line in out.splitlines():
-        if " .data " in line:
-            f = line.split("]")[1].split()
-            addr, off = int(f[2], 16), int(f[3], 16)
-    o = off + syms["stop_at"] - addr
-    data[o:o + 8] = struct.pack("<Q", stop_at)
     fd, path = tempfile.mkstemp(suffix=".elf")
-    os.write(fd, bytes(data))
     os.close(fd)
-    return path
+    return common.elf_with_u64(elf, "stop_at", stop_at, path)
 
 
 def rcmd(r, text):

@@ -21,7 +21,6 @@
 Exit 0 pass, 77 skip, 1 fail.
 """
 import os
-import struct
 import subprocess
 import sys
 import tempfile
@@ -52,19 +51,8 @@ def run(args, stdin=None, timeout=120):
 
 
 def race_with_stop(stop_at):
-    syms = common.symbols(RACE)
-    data = bytearray(open(RACE, "rb").read())
-    out = subprocess.run(["readelf", "-SW", RACE], capture_output=True,
-                         text=True).stdout
-    for line in out.splitlines():
-        if " .data " in line:
-            f = line.split("]")[1].split()
-            addr, off = int(f[2], 16), int(f[3], 16)
-    o = off + syms["stop_at"] - addr
-    data[o:o + 8] = struct.pack("<Q", stop_at)
-    path = os.path.join(TMP, "race.elf")
-    open(path, "wb").write(bytes(data))
-    return path
+    return common.elf_with_u64(RACE, "stop_at", stop_at,
+                               os.path.join(TMP, "race.elf"))
 
 
 def one_line(err):

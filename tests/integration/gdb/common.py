@@ -60,6 +60,24 @@ def symbols(elf=GUEST):
     return syms
 
 
+def elf_with_u64(elf, name, value, path):
+    """Write to path a copy of elf whose .data symbol name holds value
+    (a 64-bit little-endian word); return path."""
+    addr = off = None
+    out = subprocess.run(["readelf", "-SW", elf], capture_output=True,
+                         text=True, check=True).stdout
+    for line in out.splitlines():
+        if " .data " in line:
+            f = line.split("]")[1].split()
+            addr, off = int(f[2], 16), int(f[3], 16)
+    data = bytearray(open(elf, "rb").read())
+    o = off + symbols(elf)[name] - addr
+    data[o:o + 8] = struct.pack("<Q", value)
+    with open(path, "wb") as f:
+        f.write(bytes(data))
+    return path
+
+
 class Process:
     """A rhyve process, self.proc, whose output goes to the open file
     self.log: what Rhyve and qmpclient.VM share."""
