@@ -10,6 +10,7 @@
  * hash, so a snapshot's RAM hash costs the pages copied plus a fold.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -155,21 +156,36 @@ rr_hist_add_check(struct rr_history *h, const struct rr_check *c)
 	return 0;
 }
 
-/* Index of the first check at segment seg or later. */
+/*
+ * Index of the first of n records (of 'size' bytes, sorted by the
+ * uint64_t segment at offset 'off') at segment seg or later: the
+ * checks and the inputs are both kept in segment order.
+ */
 static size_t
-check_index(const struct rr_history *h, uint64_t seg)
+first_at_seg(const void *base, size_t n, size_t size, size_t off,
+    uint64_t seg)
 {
-	size_t lo = 0, hi = h->nchecks;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
+		uint64_t s;
 
-		if (h->checks[mid].seg < seg)
+		memcpy(&s, (const char *)base + mid * size + off, sizeof(s));
+		if (s < seg)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	return lo;
+}
+
+/* Index of the first check at segment seg or later. */
+static size_t
+check_index(const struct rr_history *h, uint64_t seg)
+{
+	return first_at_seg(h->checks, h->nchecks, sizeof(*h->checks),
+	    offsetof(struct rr_check, seg), seg);
 }
 
 const struct rr_check *
@@ -252,17 +268,8 @@ rr_ram_hash(const uint8_t *ram, size_t npages)
 size_t
 rr_hist_input_at(const struct rr_history *h, uint64_t seg)
 {
-	size_t lo = 0, hi = h->nins;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (h->ins[mid].seg < seg)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return first_at_seg(h->ins, h->nins, sizeof(*h->ins),
+	    offsetof(struct rr_input, seg), seg);
 }
 
 static bool
