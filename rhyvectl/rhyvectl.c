@@ -324,6 +324,8 @@ do_get_stats(long cpu, double interval)
 		    t1 > t0 && i1 >= i0 ?
 		    (double)(i1 - i0) * 1e9 / (double)(t1 - t0) : 0.0);
 		printf("%swfi_sleeps %" PRIu64 "\n", pfx, num(s1, "wfi"));
+		printf("%scode_pages_reused %" PRIu64 "\n", pfx,
+		    num(s1, "code-pages-reused"));
 		for (size_t e = 0; e < sizeof(exit_names) /
 		    sizeof(exit_names[0]); e++) {
 			uint64_t v = num(ex, exit_names[e]);

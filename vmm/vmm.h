@@ -178,6 +178,8 @@ struct vcpu_stats {
 	uint64_t wfi;
 	uint64_t instret;
 	uint64_t host_ns;
+	/* Decoded pages given up because the guest reused them for data. */
+	uint64_t code_pages_reused;
 	/* The JIT's, all 0 with the interpreter. */
 	uint64_t jit_blocks;		/* blocks translated */
 	uint64_t jit_insns;		/* guest instructions translated */

@@ -391,10 +391,12 @@ cmd_query_stats(struct qmp_session *s, const struct json *args,
 			return qmp_fail(err, "GenericError", "CPU %d: no "
 			    "statistics", i);
 		jbuf_printf(ret, "%s{\"cpu-index\": %d, \"instret\": %llu, "
-		    "\"wfi\": %llu, \"host-ns\": %llu, \"exits\": {",
+		    "\"wfi\": %llu, \"host-ns\": %llu, "
+		    "\"code-pages-reused\": %llu, \"exits\": {",
 		    cpu < 0 && i > 0 ? ", " : "", i,
 		    (unsigned long long)st.instret, (unsigned long long)st.wfi,
-		    (unsigned long long)st.host_ns);
+		    (unsigned long long)st.host_ns,
+		    (unsigned long long)st.code_pages_reused);
 		for (int e = 1; e < VM_EXITCODE_MAX; e++)
 			jbuf_printf(ret, "%s\"%s\": %llu", e > 1 ? ", " : "",
 			    exit_names[e], (unsigned long long)st.exits[e]);

@@ -88,7 +88,8 @@ def without_debugger():
            adv == [True, False, True, True], adv)
         st = stats(vm.qmp, 1)
         ck("--get-stats: names", {"instret", "instructions_per_second",
-                                  "wfi_sleeps", "exits_mmio", "exits_debug",
+                                  "wfi_sleeps", "code_pages_reused",
+                                  "exits_mmio", "exits_debug",
                                   "exits_total"} <= set(st), st)
         ck("--get-stats: suspended vCPU 1: 0 instructions per second",
            st["instructions_per_second"] == 0, st)

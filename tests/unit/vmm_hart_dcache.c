@@ -408,3 +408,68 @@ ENGINE_TEST(vmm_hart_dcache, more_pages_than_the_cache)
 	cr_assert_eq(vm_set_register(vm, 0, VM_REG_X(A0), 0), 0);
 	cr_assert_eq(run_to_ebreak(0, CHAIN_AT), 2 * (CHAIN_PAGES + 2));
 }
+
+/*
+ * A page of code that the guest then fills as data (a kernel recycling
+ * a dead process's text page): after DCACHE_DATA_WRITES stores with no
+ * run loop entering it, it stops being code, so that its stores take
+ * the TLB's fast path again; run again, it is decoded afresh.
+ */
+ENGINE_TEST(vmm_hart_dcache, code_page_reused_for_data)
+{
+	const uint32_t code[] = {
+		AUIPC(T0),			/* 0x00: t0 = RAM */
+		LUI(T2, 1),			/* 0x04 */
+		ADD(T2, T0, T2),		/* 0x08: t2 = RAM + 0x1000 */
+		JALR(RA, T2, 0),		/* 0x0c: Q: page 1 is code */
+		LW(T1, T0, 0x80),		/* 0x10: li a0, 3 */
+		LI(T3, 1024),			/* 0x14 */
+		ADDI(S1, T2, 0),		/* 0x18 */
+		SW(T1, S1, 0),			/* 0x1c: fill page 1 */
+		ADDI(S1, S1, 4),		/* 0x20 */
+		ADDI(T3, T3, -1),		/* 0x24 */
+		BNE(T3, X0, -12),		/* 0x28 */
+		LW(T1, T0, 0x84),		/* 0x2c: ret */
+		SW(T1, T2, 4),			/* 0x30 */
+		JALR(RA, T2, 0),		/* 0x34: li a0, 3; ret */
+		EBREAK,				/* 0x38 */
+	};
+	const uint32_t data[] = { LI(A0, 3), RET };
+	struct vcpu_stats st;
+
+	setup_vm(1);
+	poke(RAM, code, sizeof(code) / 4);
+	poke(RAM + 0x80, data, 2);
+	poke(RAM + 0x1000, p_code, 2);
+	cr_assert_eq(run_to_ebreak(0, RAM), 3);
+	cr_assert_eq(vm_get_stats(vm, 0, &st), 0);
+	cr_assert_eq(st.code_pages_reused, 1, "%lu pages reused",
+	    (unsigned long)st.code_pages_reused);
+}
+
+/*
+ * Code that keeps its data in its own page (a counter next to a loop)
+ * stays code however many stores it takes: its run loop enters it.
+ */
+ENGINE_TEST(vmm_hart_dcache, data_in_code_page_stays_code)
+{
+	const uint32_t code[] = {
+		AUIPC(T0),			/* 0x00 */
+		LI(T3, 1000),			/* 0x04 */
+		LI(A0, 0),			/* 0x08 */
+		ADDI(A0, A0, 1),		/* 0x0c */
+		SW(A0, T0, 0x100),		/* 0x10: the counter */
+		ADDI(T3, T3, -1),		/* 0x14 */
+		BNE(T3, X0, -12),		/* 0x18 */
+		EBREAK,				/* 0x1c */
+	};
+	struct vcpu_stats st;
+
+	setup_vm(1);
+	poke(RAM, code, sizeof(code) / 4);
+	cr_assert_eq(run_to_ebreak(0, RAM), 1000);
+	cr_assert_eq(*(uint32_t *)vm_gpa2hva(vm, RAM + 0x100, 4), 1000);
+	cr_assert_eq(vm_get_stats(vm, 0, &st), 0);
+	cr_assert_eq(st.code_pages_reused, 0, "%lu pages reused",
+	    (unsigned long)st.code_pages_reused);
+}

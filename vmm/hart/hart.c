@@ -488,6 +488,7 @@ rv64_engine_stats(struct hart *h, struct vcpu_stats *st)
 {
 	struct jit_stats js;
 
+	st->code_pages_reused = h->dc.data_drops;
 	if (h->jit == NULL)
 		return;
 	jit_get_stats(h->jit, &js);

@@ -73,6 +73,7 @@ dcache_flush(struct hart *h)
 		dc->pages[dc->live[i]] = NULL;
 	}
 	dc->nlive = 0;
+	dc->npending = 0;
 }
 
 void
@@ -101,6 +102,24 @@ page_drop(struct hart *h, uint64_t pidx)
 	dc->pages[last]->live = p->live;
 	dc->pages[pidx] = NULL;
 	dc->spare[dc->nspare++] = p;
+}
+
+void
+dcache_drop_data_pages(struct hart *h)
+{
+	struct dcache *dc = &h->dc;
+
+	for (int i = 0; i < dc->npending; i++) {
+		uint32_t pidx = dc->pending[i];
+		struct dpage *p = dc->pages[pidx];
+
+		/* (Entered since, or dropped and made again: it is code.) */
+		if (p != NULL && p->data_writes >= DCACHE_DATA_WRITES) {
+			page_drop(h, pidx);
+			dc->data_drops++;
+		}
+	}
+	dc->npending = 0;
 }
 
 /* Slot index of breakpoint 'bp' in its page, or -1 (no pc is odd). */
@@ -256,6 +275,7 @@ dcache_page(struct hart *h, uint64_t pidx)
 	p->slot[DCACHE_SLOTS - 1].fn = dc->labels[DC_INDEX(DOP_PAGE_END, 1)];
 	p->epoch = dc->epoch;
 	p->seen = ++dc->clock;
+	p->data_writes = 0;
 	p->live = (uint32_t)dc->nlive;
 	dc->pages[pidx] = p;
 	dc->live[dc->nlive++] = (uint32_t)pidx;
@@ -302,6 +322,12 @@ dcache_code_written(struct hart *h, uint64_t pa, uint64_t len)
 
 		if (p == NULL)
 			continue;
+		if (++p->data_writes == DCACHE_DATA_WRITES) {
+			if (dc->npending < DCACHE_PENDING)
+				dc->pending[dc->npending++] = (uint32_t)i;
+			else
+				p->data_writes = 0;	/* counted again */
+		}
 		lo = a >= base + 2 ? a - 2 - base : 0;
 		hi = b < base + 4096 ? b - base : 4096;
 		/* The bytes written (from lo + 2, or the page start). */

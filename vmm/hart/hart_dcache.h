@@ -142,8 +142,25 @@ struct dpage {
 	uint32_t	epoch;		/* dcache epoch it was last checked in */
 	uint32_t	live;		/* its index in dcache.live */
 	uint64_t	seen;		/* dcache.clock when made or last checked */
+	/* Stores into the page since a run loop last entered it. */
+	uint32_t	data_writes;
 	struct jit_page	*jit;		/* the JIT's blocks on this page, or NULL */
 };
+
+/*
+ * A page that takes this many stores while no run loop enters it is
+ * used as data now (a kernel recycling the page of a dead process's
+ * code: xv6's kfree() and kalloc() fill it byte by byte, fork() copies
+ * into it): it stops being code (dcache_drop_data_pages()), so that its
+ * stores take the TLB's fast path again, as QEMU unprotects a page once
+ * its translations are gone.  The run loops clear the count whenever
+ * they enter a page, so code that keeps data in its own page (a loop
+ * updating a counter next to itself) is never dropped: the interpreter
+ * enters its page at least every HART_KICK_BUDGET (256) instructions,
+ * the JIT after every store into it that leaves translated code.
+ */
+#define DCACHE_DATA_WRITES	256
+#define DCACHE_PENDING		8
 
 struct dcache {
 	const void *const *labels;	/* hart_fast_labels() */
@@ -155,6 +172,11 @@ struct dcache {
 	int		nspare;
 	uint32_t	epoch;		/* fence.i count (dcache_sync) */
 	uint64_t	clock;		/* ticks at each page made or checked */
+	/* Pages that reached DCACHE_DATA_WRITES, dropped at the next
+	 * dcache_drop_data_pages(). */
+	uint32_t	pending[DCACHE_PENDING];
+	int		npending;
+	uint64_t	data_drops;	/* pages dropped so (statistics) */
 };
 
 int	dcache_init(struct hart *h);
@@ -185,6 +207,13 @@ uint32_t dcache_raw(struct hart *h, uint64_t pidx, unsigned off);
 void	dcache_code_written(struct hart *h, uint64_t pa, uint64_t len);
 /* Drop everything (reset, capacity). */
 void	dcache_flush(struct hart *h);
+/*
+ * Drop the pending pages that are still used as data (see
+ * DCACHE_DATA_WRITES).  Only where no run loop holds a pointer into a
+ * decoded page: the run loops call it before they look up pc's page
+ * (when dc.npending != 0).
+ */
+void	dcache_drop_data_pages(struct hart *h);
 /*
  * fence.i: the decoded pages whose RAM changed since they were copied
  * are dropped, the others stay (checked lazily, see above).

@@ -341,6 +341,8 @@ L_REMUW##S: {							\
 
 lookup:
 	/* Find the decoded slot for pc through the fetch TLB. */
+	if (__builtin_expect(h->dc.npending != 0, 0))
+		dcache_drop_data_pages(h);	/* no pointer into a page held */
 	tlb = h->tlb;
 	{
 		const struct tlb_entry *e =
@@ -372,6 +374,7 @@ lookup:
 			if (p == NULL)
 				goto cross;
 		}
+		p->data_writes = 0;	/* it is code (DCACHE_DATA_WRITES) */
 		base = p->slot;
 		page_va = pc & ~UINT64_C(0xfff);
 		if (__builtin_expect(hart_bp_page(h, page_va), 0))

@@ -47,6 +47,8 @@ jit_run(struct hart *h, const struct hart_run_ctl *ctl)
 		}
 
 		/* The page of pc, through the fetch TLB. */
+		if (__builtin_expect(h->dc.npending != 0, 0))
+			dcache_drop_data_pages(h);	/* no page pointer held */
 		e = &h->tlb[ACC_FETCH][TLB_INDEX(pc)];
 		if (__builtin_expect(e->tag != TLB_PAGE(pc), 0)) {
 			h->pc = pc;
@@ -71,6 +73,7 @@ jit_run(struct hart *h, const struct hart_run_ctl *ctl)
 			if (p == NULL)
 				goto fetch_exec;
 		}
+		p->data_writes = 0;	/* it is code (DCACHE_DATA_WRITES) */
 		page_va = pc & ~UINT64_C(0xfff);
 		if (__builtin_expect(hart_bp_page(h, page_va), 0))
 			dcache_mark_bps(h, pidx, page_va);
