@@ -689,12 +689,22 @@ emit_stubs(struct cstate *c)
 /*
  * Instructions a block runs by calling hart_exec() in place, as QEMU
  * calls its helpers: the F and D instructions jit_fp.c does not
- * translate (the interpreter's exact FP code), AMOs, LR/SC and FENCE.
- * None of them changes the privilege, the TLB set or the decoded cache;
- * any of them may trap or (a watchpoint) exit, which hart_exec()
- * reports and the block leaves on.  FENCE.I is not among
- * them: after it the page must be checked again (hart_dcache.h).
+ * translate (the interpreter's exact FP code), AMOs, LR/SC, FENCE and
+ * the CSR instructions.  None of the first ones changes the privilege,
+ * the TLB set or the decoded cache; any of them may trap or (a
+ * watchpoint) exit, which hart_exec() reports and the block leaves on.
+ * A CSR instruction may also change the translation (satp) or make an
+ * interrupt takeable: exec_csr_helper() leaves the block then.  FENCE.I
+ * and SFENCE.VMA are not among them: after them the page must be looked
+ * up again (hart_dcache.h).
  */
+/* Whether the (expanded) instruction is CSRRW/S/C or CSRRWI/SI/CI. */
+static bool
+is_csr(uint32_t insn)
+{
+	return (insn & 0x7f) == 0x73 && ((insn >> 12) & 3) != 0;
+}
+
 static bool
 exec_in_block(uint32_t raw)
 {
@@ -708,6 +718,8 @@ exec_in_block(uint32_t raw)
 		return insn != 0;
 	case 0x0f:
 		return ((insn >> 12) & 7) == 0;		/* FENCE */
+	case 0x73:
+		return is_csr(insn);
 	default:
 		return false;
 	}
@@ -735,6 +747,46 @@ exec_helper(struct jit_ctx *cx, uint64_t off, uint32_t raw)
 }
 
 /*
+ * exec_helper() for a CSR instruction, the k-th of its block: the
+ * counters read instret, so it is made exact first (retired = r15 + k).
+ * The block goes on after it unless it changed the translation (satp,
+ * or the TLB set) or made an interrupt takeable, which is taken here as
+ * the run loop would after X_OK_IRQ (the loop then sees a jump).
+ */
+static int
+exec_csr_helper(struct jit_ctx *cx, uint64_t off, uint32_t raw,
+    uint64_t retired)
+{
+	struct hart *h = cx->h;
+	uint64_t satp = h->satp;
+	bool fp_csr = (raw >> 20) <= 3;
+	int r;
+
+	h->pc = cx->page_va + off;
+	h->instret = cx->ic0 + retired;
+	if (fp_csr) {
+		/* fflags, frm, fcsr: as exec_fp_helper() */
+		jit_fp_fold(h);
+		r = hart_exec(h, raw);
+		jit_fp_clear();
+	} else {
+		r = hart_exec(h, raw);
+	}
+	if (r == X_OK_IRQ) {
+		if (!h->ctl->mask_hwintr && h->mie != 0 &&
+		    hart_take_interrupt(h)) {
+			cx->exec = X_JUMP;
+			return 1;
+		}
+		r = X_OK;
+	}
+	if (r == X_OK && h->satp == satp && h->tlb == cx->tlb)
+		return 0;
+	cx->exec = r;
+	return 1;
+}
+
+/*
  * exec_helper() for an F/D instruction: the flags translated code has
  * left in MXCSR go to fflags first (fpu.c clears them), and what fpu.c
  * leaves raised is dropped after (jit_internal.h, jit_fp.c).
@@ -756,22 +808,25 @@ is_fp(uint32_t raw)
 {
 	uint32_t insn = (raw & 3) == 3 ? raw : rvc_expand(raw);
 
-	return (insn & 0x7f) != 0x2f && (insn & 0x7f) != 0x0f;
+	return (insn & 0x7f) != 0x2f && (insn & 0x7f) != 0x0f &&
+	    (insn & 0x7f) != 0x73;
 }
 
-/* exec_helper(ctx, off, raw); leave if it says so. */
+/* exec_helper(ctx, off, raw) or one of its kind; leave if it says so. */
 static void
 emit_exec(struct cstate *c, int64_t off, uint32_t raw, int k)
 {
 	struct xbuf *b = &c->b;
-	int (*fn)(struct jit_ctx *, uint64_t, uint32_t) =
-	    is_fp(raw) ? exec_fp_helper : exec_helper;
+	uint32_t insn = (raw & 3) == 3 ? raw : rvc_expand(raw);
+	uintptr_t fn = is_csr(insn) ? (uintptr_t)exec_csr_helper :
+	    is_fp(raw) ? (uintptr_t)exec_fp_helper : (uintptr_t)exec_helper;
 
 	rc_drop(c);	/* it reads and writes x[] */
 	x_mov_rr(b, X64, RDI, RBP);
 	x_mov_ri64(b, RSI, (uint64_t)off);
 	x_mov_ri64(b, RDX, raw);
-	x_mov_ri64(b, RAX, (uint64_t)(uintptr_t)fn);
+	x_lea(b, RCX, R15, k);		/* exec_csr_helper()'s 'retired' */
+	x_mov_ri64(b, RAX, (uint64_t)fn);
 	x_call_r(b, RAX);
 	x_alu_rr(b, X32, ALU_OR, RAX, RAX);
 	add_stub(c, x_jcc(b, CC_NE), STUB_EXEC, 0, k);

@@ -32,6 +32,7 @@ struct jit_ctx {
 	uint64_t	pc;		/* 32: out, for JX_PC */
 	struct hart	*h;		/* 40 */
 	int32_t		exec;		/* 48: out, for JX_EXEC */
+	uint64_t	ic0;		/* 56: h->instret when the call began */
 };
 #define CTX_X		0
 #define CTX_TLB		8
@@ -40,6 +41,7 @@ struct jit_ctx {
 #define CTX_PC		32
 #define CTX_HART	40
 #define CTX_EXEC	48
+#define CTX_IC0		56
 
 /*
  * Result of a call: retired instructions in the low 32 bits, a slot in

@@ -91,6 +91,7 @@ jit_run(struct hart *h, const struct hart_run_ctl *ctl)
 			if (off == 0)
 				break;		/* not translatable: below */
 			cx.budget = limit - ic;
+			cx.ic0 = ic;
 			/* FP exception flags: MXCSR holds the block's (jit_internal.h). */
 			jit_fp_clear();
 			res = j->enter(&cx, j->rx + off);
