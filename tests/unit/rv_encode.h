@@ -58,6 +58,11 @@ enum { X0 = 0, RA = 1, T0 = 5, T1 = 6, T2 = 7, S0 = 8, S1 = 9, A0 = 10, A1 = 11,
 #define LUI(rd, imm20)		((uint32_t)(imm20) << 12 | (uint32_t)(rd) << 7 | 0x37u)
 #define ADD(rd, rs1, rs2)	((uint32_t)(rs2) << 20 | (uint32_t)(rs1) << 15 | \
 				 (uint32_t)(rd) << 7 | 0x33u)
+/* A: amoadd.w (funct5 0, funct3 2), aq and rl clear. */
+#define enc_amo(f5, f3, rd, rs1, rs2)	((uint32_t)(f5) << 27 |	\
+				 (uint32_t)(rs2) << 20 | (uint32_t)(rs1) << 15 | \
+				 (uint32_t)(f3) << 12 | (uint32_t)(rd) << 7 | 0x2fu)
+#define AMOADD_W(rd, rs2, rs1)	enc_amo(0, 2, rd, rs1, rs2)
 /* Compressed: c.nop and c.addi rd, imm (-32..31, rd != 0). */
 #define C_NOP			0x0001u
 #define C_ADDI(rd, imm)		((((uint32_t)(imm) >> 5 & 1) << 12) |	\

@@ -558,3 +558,37 @@ ENGINE_TEST(vmm_hart_debug, read_watchpoint_on_a_fused_load)
 	expect_ebreak(RAM + 0x0c);
 	cr_assert_eq(reg(VM_REG_X(A0)), val);
 }
+
+/*
+ * An AMO reads as well as writes: a read watchpoint stops it every
+ * time, also once the pass over the first stop has put its page in the
+ * store TLB (a read watchpoint does not keep a page out of it) and the
+ * JIT runs the AMO inline.
+ *	0x00 li t1, 1
+ *	0x04 li t3, 2
+ *	0x08 amoadd.w a0, t1, (t2)	<- loop
+ *	0x0c addi t3, t3, -1
+ *	0x10 bnez t3, 0x08
+ *	0x14 ebreak
+ */
+ENGINE_TEST(vmm_hart_debug, read_watchpoint_on_an_amo)
+{
+	const uint32_t code[] = { LI(T1, 1), LI(T3, 2), AMOADD_W(A0, T1, T2),
+	    ADDI(T3, T3, -1), BNE(T3, X0, -8), EBREAK };
+
+	poke(RAM, code, sizeof(code));
+	set_reg(VM_REG_PC, RAM);
+	set_reg(VM_REG_X(T2), DATA);
+	expect_ebreak(RAM + 0x14);	/* translated; DATA in the store TLB */
+	cr_assert_eq(peek64(DATA), 2);
+	cr_assert_eq(vm_set_watchpoint(vm, DATA, 4, VM_WATCH_READ, true), 0);
+	set_reg(VM_REG_PC, RAM);
+	expect_watch(RAM + 0x08, DATA, VM_WATCH_ACCESS);
+	cr_assert_eq(peek64(DATA), 2, "stopped before the AMO");
+	expect_watch(RAM + 0x08, DATA, VM_WATCH_ACCESS);
+	cr_assert_eq(peek64(DATA), 3, "stopped before the second AMO");
+	cr_assert_eq(reg(VM_REG_X(A0)), 2);
+	expect_ebreak(RAM + 0x14);
+	cr_assert_eq(peek64(DATA), 4);
+	cr_assert_eq(reg(VM_REG_X(A0)), 3);
+}

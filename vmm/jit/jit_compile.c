@@ -5,12 +5,13 @@
  * One pass over the slots of a page from the entry slot: each slot's
  * decoded operation becomes a few host instructions on the guest
  * registers in memory (x[], through rbx).  A block ends at an
- * unconditional transfer, at a slot the translator leaves to hart_exec()
- * (DOP_GENERIC: CSRs, FP, AMOs, system instructions...), at a marked
- * slot (DOP_BPT), at the page end or after JIT_MAX_INSNS instructions.
- * The common F and D instructions are translated by jit_fp.c (through
- * the jc_* calls below); the rest of F/D, AMOs and FENCE are run by
- * calling hart_exec() in place (exec_in_block()).
+ * unconditional transfer, at a slot the translator leaves to the run
+ * loop (system instructions such as ECALL, SRET, FENCE.I, SFENCE.VMA,
+ * WFI), at a marked slot (DOP_BPT), at the page end or after
+ * JIT_MAX_INSNS instructions.  The common F and D instructions are
+ * translated by jit_fp.c, LR/SC and most AMOs by jit_amo.c (through the
+ * jc_* calls below); the rest of F/D, AMOMIN/MAX, FENCE and the CSR
+ * instructions are run by calling hart_exec() in place (exec_in_block()).
  * Exits are out-of-line stubs after the body:
  * - a load or store that misses the TLB: JX_GENERIC at its slot, with
  *   the instructions before it retired;
@@ -560,7 +561,7 @@ funct3_cc(int f3)
 
 /* What a block does with a slot: stop before it, translate it (jit_fp.c
  * for K_FP), call hart_exec(). */
-enum { K_STOP, K_OP, K_FP, K_EXEC };
+enum { K_STOP, K_OP, K_FP, K_AMO, K_EXEC };
 static int slot_kind(struct hart *h, uint64_t pidx, struct dinsn *d);
 
 /*
@@ -1010,6 +1011,8 @@ slot_kind(struct hart *h, uint64_t pidx, struct dinsn *d)
 	raw = dcache_raw(h, pidx, (unsigned)(d - p->slot) * 2);
 	if (jit_fp_ok((raw & 3) == 3 ? raw : rvc_expand(raw)))
 		return K_FP;
+	if (jit_amo_ok(raw))
+		return K_AMO;
 	return exec_in_block(raw) ? K_EXEC : K_STOP;
 }
 
@@ -1076,6 +1079,8 @@ pin(struct cstate *c, struct hart *h, uint64_t pidx, int entry)
 			c->tgen[slot + d->imm] = c->gen;
 		if (kind == K_FP)
 			jit_fp_xregs(slot_insn(h, pidx, slot), &rd, &wr);
+		else if (kind == K_AMO)
+			jit_amo_xregs(slot_insn(h, pidx, slot), &rd, &wr);
 		else if (kind == K_EXEC || !regs_of(d, op, &rd, &wr))
 			return;		/* a call: not pinned */
 		if (op == DOP_JAL || op == DOP_JFAR || op == DOP_JALR)
@@ -1174,6 +1179,9 @@ jit_compile(struct hart *h, uint64_t pidx, int entry)
 		} else if (kind == K_FP) {
 			rc_unlock(&c->rc);
 			jit_fp_emit(c, slot_insn(h, pidx, slot), slot, k);
+		} else if (kind == K_AMO) {
+			rc_unlock(&c->rc);
+			jit_amo_emit(c, slot_insn(h, pidx, slot), slot, k);
 		} else if (!emit_insn(c, d, op, len, slot, k)) {
 			slot += len;	/* the jump is translated too */
 			break;

@@ -50,8 +50,7 @@
 #include "jit_internal.h"
 #include "x86_emit.h"
 
-/* Displacements from rbx (&h->x[0]) of the hart state used here. */
-#define HOFF(m)		((int32_t)(offsetof(struct hart, m) - offsetof(struct hart, x)))
+/* Displacements from rbx (&h->x[0]) of the F registers. */
 #define FOFF(r)		(HOFF(fp.f) + 8 * (int32_t)(r))
 #define XMM0		0
 #define XMM1		1

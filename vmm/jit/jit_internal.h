@@ -23,6 +23,9 @@
 #include "../hart/hart.h"
 #include "jit.h"
 
+/* Displacement from rbx (&h->x[0]) of a field of struct hart. */
+#define HOFF(m)	((int32_t)(offsetof(struct hart, m) - offsetof(struct hart, x)))
+
 /* What generated code reads and writes; offsets are used by the emitter. */
 struct jit_ctx {
 	uint64_t	*x;		/* 0 */
@@ -176,6 +179,18 @@ void	jit_fp_xregs(uint32_t insn, uint64_t *rd, uint64_t *wr);
 void	jit_fp_emit(struct cstate *c, uint32_t insn, int slot, int k);
 void	jit_fp_clear(void);
 void	jit_fp_fold(struct hart *h);
+
+/*
+ * jit_amo.c: LR, SC and the AMOs but MIN/MAX as host atomics, exact as
+ * hart_exec.c.  jit_amo_ok(insn): whether jit_amo_emit() translates
+ * this instruction; jit_amo_xregs(): the x registers it reads and
+ * writes (as jit_fp_xregs()); jit_amo_emit(): its code, which leaves
+ * through jc_exit_generic() before any effect on a TLB miss, a
+ * misaligned address or when watchpoints are set.
+ */
+bool	jit_amo_ok(uint32_t insn);
+void	jit_amo_xregs(uint32_t insn, uint64_t *rd, uint64_t *wr);
+void	jit_amo_emit(struct cstate *c, uint32_t insn, int slot, int k);
 
 /* jit_mem.c */
 int	jit_mem_init(struct jit *j, size_t size);

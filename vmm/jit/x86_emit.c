@@ -342,6 +342,25 @@ x_patch(uint8_t *field, const uint8_t *target)
 }
 
 void
+x_atomic(struct xbuf *b, int w, enum xatomic op, int r, int base)
+{
+	static const uint8_t xchg[] = { 0x87 }, xadd[] = { 0x0f, 0xc1 },
+	    cmpxchg[] = { 0x0f, 0xb1 };
+
+	switch (op) {
+	case AT_XCHG:
+		emit_op(b, 0, w == X64, false, xchg, 1, r, base, true, 0);
+		break;
+	case AT_XADD:
+		emit_op(b, 0xf0, w == X64, false, xadd, 2, r, base, true, 0);
+		break;
+	default:
+		emit_op(b, 0xf0, w == X64, false, cmpxchg, 2, r, base, true, 0);
+		break;
+	}
+}
+
+void
 x_call_r(struct xbuf *b, int r)
 {
 	static const uint8_t opc[] = { 0xff };

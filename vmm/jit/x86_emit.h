@@ -77,6 +77,11 @@ void	x_alu_ri(struct xbuf *b, int w, enum xalu op, int r, int32_t imm);
 void	x_alu_mi(struct xbuf *b, enum xalu op, int base, int32_t disp, int32_t imm);
 void	x_shift_ri(struct xbuf *b, int w, enum xshift op, int r, int count);
 void	x_shift_rcl(struct xbuf *b, int w, enum xshift op, int r);
+/* Atomic read-modify-write of [base] with r: xchg (locked by itself),
+ * lock xadd, lock cmpxchg (compares with rax/eax, which takes the old
+ * value if it fails). */
+enum xatomic { AT_XCHG, AT_XADD, AT_CMPXCHG };
+void	x_atomic(struct xbuf *b, int w, enum xatomic op, int r, int base);
 /* imul r, [base + disp] */
 void	x_imul_rm(struct xbuf *b, int w, int r, int base, int32_t disp);
 /* imul dst, src */
