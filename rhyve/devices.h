@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 struct vmctx;
 
@@ -127,6 +128,35 @@ void	virtio_blk_fini(void);
  * Status write of 0); images stay open and locked, writes flushed.
  */
 void	virtio_blk_reset(void);
+/*
+ * Record mode, writable disks: each request is handed to rec(), which
+ * either calls serve(arg) (the request against the image) or stands in
+ * for it, and returns what serve() would: the bytes written into the
+ * request's device-writable buffers (the data, then the status byte
+ * that ends the last buffer), or -1 for a chain that is no request
+ * (the device then needs a reset: only serve() does that).  q says what
+ * the request would write to the image, if anything, so that the
+ * recorder can keep the bytes it replaces.  Called on the thread that
+ * notified, under the transport's mutex.  Read-only disks are served
+ * directly.
+ */
+struct blk_rr_req {
+	int		 disk;		/* its virtio-mmio slot */
+	bool		 write;		/* the image takes [off, off + len) */
+	uint64_t	 off, len;
+	const struct iovec *wiov;	/* device-writable buffers */
+	int		 nwrite;
+};
+typedef int64_t	blk_rr_fn(const struct blk_rr_req *q,
+		    int64_t (*serve)(void *arg), void *arg);
+void	virtio_blk_set_recorder(blk_rr_fn *rec);
+/*
+ * Read or write (then fdatasync) len bytes of disk's image at byte off,
+ * for the recorder.  0, or -1 (errno).
+ */
+int	virtio_blk_read_image(int disk, uint64_t off, void *buf, size_t len);
+int	virtio_blk_write_image(int disk, uint64_t off, const void *buf,
+	    size_t len);
 
 /*
  * virtio_rng.c - one virtio entropy device on virtio-mmio slot 'slot'

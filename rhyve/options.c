@@ -1034,11 +1034,6 @@ check_combination(struct parse_state *ps)
 		return fail(ps, "-append needs -kernel");
 	if (o->gdb_wait && o->gdb_listen == NULL)
 		return fail(ps, "-S needs a debug server (-s, -gdb or -G)");
-	/* a written disk's blocks would have to be in every snapshot */
-	for (int i = 0; o->record && i < o->ndisks; i++)
-		if (!o->disks[i].readonly)
-			return fail(ps, "--record: a writable disk is not "
-			    "supported in record mode (give it readonly=on)");
 	if (o->record && o->net)
 		return fail(ps, "--record: networking is not supported in "
 		    "record mode");

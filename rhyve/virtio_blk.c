@@ -19,6 +19,10 @@
  * The image is locked like QEMU locks it (an OFD lock: exclusive for a
  * writable drive, shared for a read-only one), so a second rhyve, or a
  * QEMU, on the same image fails to start instead of corrupting it.
+ *
+ * In record mode a writable disk's requests go through the recorder
+ * (virtio_blk_set_recorder(), devices.h), which logs what each one gave
+ * the guest and gives it back when replaying, without the image.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -283,6 +287,67 @@ blk_request(struct blk *b)
 	return (int64_t)len + 1;
 }
 
+/* Record mode: the recorder (set before the vCPUs run). */
+static blk_rr_fn *blk_recorder;
+
+void
+virtio_blk_set_recorder(blk_rr_fn *rec)
+{
+	blk_recorder = rec;
+}
+
+static int64_t
+blk_serve(void *arg)
+{
+	return blk_request(arg);
+}
+
+/* blk_request() through the recorder: what it would write, if anything. */
+static int64_t
+blk_request_recorded(struct blk *b)
+{
+	struct vq_chain *c = &b->chain;
+	struct blk_rr_req q = { .disk = (int)(b - blks),
+	    .wiov = &c->iov[c->nread], .nwrite = c->nwrite };
+	struct virtio_blk_outhdr hdr;
+
+	if (c->read_len >= sizeof(hdr) && c->write_len >= 1) {
+		iov_gather(c->iov, c->nread, 0, &hdr, sizeof(hdr));
+		q.len = c->read_len - sizeof(hdr);
+		q.off = hdr.sector * BLK_SECTOR;
+		q.write = hdr.type == VIRTIO_BLK_T_OUT && q.len > 0 &&
+		    blk_range_ok(b, hdr.sector, q.len);
+	}
+	return blk_recorder(&q, blk_serve, b);
+}
+
+int
+virtio_blk_read_image(int disk, uint64_t off, void *buf, size_t len)
+{
+	struct iovec iov = { buf, len };
+
+	if (disk < 0 || disk >= VIRT_VIRTIO_COUNT || !blks[disk].active) {
+		errno = EINVAL;
+		return -1;
+	}
+	return blk_rw(blks[disk].fd, false, &iov, 1, (off_t)off);
+}
+
+int
+virtio_blk_write_image(int disk, uint64_t off, const void *buf, size_t len)
+{
+	struct iovec iov = { (void *)(uintptr_t)buf, len };
+
+	if (disk < 0 || disk >= VIRT_VIRTIO_COUNT || !blks[disk].active ||
+	    blks[disk].readonly) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (blk_rw(blks[disk].fd, true, &iov, 1, (off_t)off) != 0)
+		return -1;
+	return fdatasync(blks[disk].fd);
+}
+
 static void
 blk_notify(struct virtio_mmio *vm, int q)
 {
@@ -291,7 +356,8 @@ blk_notify(struct virtio_mmio *vm, int q)
 	int64_t len;
 
 	while (vq_getchain(vm, vq, &b->chain) == 1) {
-		len = blk_request(b);
+		len = blk_recorder != NULL && !b->readonly ?
+		    blk_request_recorded(b) : blk_request(b);
 		if (len < 0)
 			break;
 		vq_relchain(vm, vq, b->chain.head, (uint32_t)len);

@@ -527,9 +527,9 @@ rr_hist_truncate(struct rr_history *h, const struct rr_pos *p)
 	if (keep_segs < rr_hist_end(h))
 		h->nsegs = (size_t)(keep_segs - h->seg_base);
 	k = rr_hist_input_at(h, first_input_dropped);
-	/* entropy of p.seg asked for by an instruction not retired at p */
+	/* device input of p.seg asked for by an instruction not retired at p */
 	while (k > 0 && h->ins[k - 1].seg == p->seg &&
-	    h->ins[k - 1].kind == RR_IN_RNG && h->ins[k - 1].g >= cut_g)
+	    h->ins[k - 1].kind != RR_IN_CONSOLE && h->ins[k - 1].g >= cut_g)
 		k--;
 	for (size_t i = k; i < h->nins; i++) {
 		h->bytes -= h->ins[i].len;

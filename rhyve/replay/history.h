@@ -48,14 +48,18 @@ struct rr_seg {
 enum rr_in_kind {
 	RR_IN_CONSOLE = 0,	/* console bytes for the segment's boundary */
 	RR_IN_RNG = 1,		/* bytes virtio-rng gave the guest at g */
+	RR_IN_DISK = 2,		/* what a request to a writable disk gave
+				   the guest (replay.c's rr_blk()) */
+	RR_IN_DISK_UNDO = 3,	/* the image's bytes a write replaced */
+	RR_IN_KINDS
 };
 
 /*
  * Input from outside.  Console bytes are delivered at the boundary of
- * segment 'seg' (g is the segment's start); entropy is asked for in the
- * middle of a segment, by the instruction that notified the device, and
- * g is the global count of instructions retired before it.  In
- * segment order, and in the order they came within a segment.
+ * segment 'seg' (g is the segment's start); the other kinds come in the
+ * middle of a segment, asked for by the instruction that notified the
+ * device, and g is the global count of instructions retired before it.
+ * In segment order, and in the order they came within a segment.
  */
 struct rr_input {
 	uint64_t seg;
@@ -201,7 +205,7 @@ uint64_t rr_hist_global(const struct rr_history *h, const struct rr_pos *p);
 /*
  * Forget everything after position p (which becomes the end): segment
  * p.seg keeps p.off instructions; later segments, their inputs, checks
- * and snapshots go, and so do the entropy inputs of p.seg asked for at
+ * and snapshots go, and so do the device inputs of p.seg asked for at
  * or after p (the instruction asking has not retired there).
  */
 void	rr_hist_truncate(struct rr_history *h, const struct rr_pos *p);

@@ -264,7 +264,7 @@ recfile_load(int fd, struct recfile_hdr *hdr, struct rr_history *h,
 			if (data == NULL || rec.len > 65536)
 				goto short_file;
 			if (rec.seg < last_seg || rec.seg >= hdr->begin_seg +
-			    hdr->nsegs + 1 || rec.kind > RR_IN_RNG) {
+			    hdr->nsegs + 1 || rec.kind >= RR_IN_KINDS) {
 				snprintf(why, whylen, "corrupt input log at "
 				    "input %llu", (unsigned long long)i);
 				goto out;

@@ -7,7 +7,7 @@
  * that diverges stops near where it did) and hashes of the VM at the end
  * of the history.
  *
- * Layout, version 2 (host byte order; a file moves between hosts of one
+ * Layout, version 3 (host byte order; a file moves between hosts of one
  * byte order only): struct recfile_hdr, then the body: the snapshot's
  * state (state_len bytes), one byte per RAM page (0: all zero, 1:
  * follows), the pages that follow, the segments (struct rr_seg each),
@@ -15,7 +15,7 @@
  * (struct rr_check each).  hdr.body_hash is FNV-1a 64 of the body,
  * hdr.hdr_hash of the header before it: a truncated or corrupt file is
  * refused, and so is another version (1 had no checks and console input
- * only).
+ * only; 2 no disk inputs).
  */
 #ifndef RHYVE_REPLAY_RECFILE_H
 #define RHYVE_REPLAY_RECFILE_H
@@ -26,7 +26,7 @@
 #include "history.h"
 
 #define RECFILE_MAGIC	"RHYVEREC"
-#define RECFILE_VERSION	2
+#define RECFILE_VERSION	3
 
 struct recfile_hdr {
 	char	 magic[8];

@@ -23,8 +23,9 @@
  * back from the log by a replay (virtio_rng_set_source()); the RTC reads
  * the virtual clock (wall time at the start of the recording plus
  * mtime).  Read-only disks are read on this thread too, so they need
- * nothing but their transport's state in snapshots.  Writable disks
- * (their blocks would need snapshots) and networking are refused by
+ * nothing but their transport's state in snapshots; a writable disk's
+ * requests are logged and given back (rr_blk()), with the bytes each
+ * write replaced for cutting history.  Networking is refused by
  * options.c.
  *
  * Checks.  While recording live, a check (history.h: hashes of the VM)
@@ -148,6 +149,7 @@ static struct rr {
 	uint64_t	 run_seg;	/* the segment it runs in */
 	bool		 run_live;	/* recording (else replaying) */
 	size_t		 rng_next;	/* replaying: the next input to look at */
+	size_t		 blk_next;	/* ... for writable disks */
 } rr = { .restored_at = -1, .only = -1, .rec_fd = -1, .run_vcpu = -1 };
 
 static uint64_t
@@ -301,6 +303,7 @@ restore(const struct rr_snap *s)
 	virtio_mmio_state_restore(s->state + rr.vio_off);
 	rr.cur = (struct rr_pos){ s->seg, false, 0 };
 	rr.rng_next = rr_hist_input_at(&rr.h, s->seg);
+	rr.blk_next = rr.rng_next;
 	rr.g = s->g;
 	rr.mtime = clock_to_mtime(s->clock);
 	rr.restored_at = (int64_t)s->seg;
@@ -581,6 +584,152 @@ rr_rng(void *buf, size_t len)
 	return 0;
 }
 
+/*
+ * Writable disks in record mode (virtio_blk_set_recorder()): the image
+ * changes as the guest writes it, so replays cannot read it again.
+ * Live, a request is served and logged (RR_IN_DISK) at the global count
+ * of the instruction that notified: what serve() returned, the data it
+ * put in the device-writable buffers, the status byte.  A write first
+ * logs the bytes it replaces (RR_IN_DISK_UNDO), so that cutting history
+ * (rewrite_history()) can put the image back as it was there.
+ * Replaying, the logged request gives the guest the same bytes and the
+ * image is not touched: it stays as the end of history left it, which
+ * is where live recording goes on.
+ */
+struct blk_log {
+	int64_t		 n;		/* serve()'s result */
+	/* then n - 1 bytes of data and the status byte, if n > 0 */
+};
+struct blk_undo {
+	uint32_t	 disk;
+	uint32_t	 pad;
+	uint64_t	 off;
+	/* then the bytes */
+};
+
+/* Copy len bytes from or to the first bytes of an iovec list. */
+static void
+iov_copy(const struct iovec *iov, int n, uint8_t *buf, size_t len, bool in)
+{
+	for (int i = 0; i < n && len > 0; i++) {
+		size_t l = iov[i].iov_len < len ? iov[i].iov_len : len;
+
+		if (in)
+			memcpy(iov[i].iov_base, buf, l);
+		else
+			memcpy(buf, iov[i].iov_base, l);
+		buf += l;
+		len -= l;
+	}
+}
+
+/* The status byte: the last byte of the last device-writable buffer. */
+static uint8_t *
+blk_status(const struct blk_rr_req *q)
+{
+	const struct iovec *l = &q->wiov[q->nwrite - 1];
+
+	return (uint8_t *)l->iov_base + l->iov_len - 1;
+}
+
+static int64_t
+rr_blk_live(const struct blk_rr_req *q, int64_t (*serve)(void *), void *arg,
+    uint64_t g)
+{
+	struct blk_log lg;
+	uint8_t *rec;
+	size_t len;
+
+	if (q->write) {
+		struct blk_undo u = { .disk = (uint32_t)q->disk, .off = q->off };
+
+		rec = malloc(sizeof(u) + q->len);
+		if (rec == NULL)
+			fatal("disk log");
+		memcpy(rec, &u, sizeof(u));
+		if (virtio_blk_read_image(q->disk, q->off, rec + sizeof(u),
+		    q->len) != 0)
+			fatal("reading the disk image");
+		if (rr_hist_add_input(&rr.h, rr.run_seg, g, RR_IN_DISK_UNDO,
+		    rec, sizeof(u) + q->len) != 0)
+			fatal("disk log");
+		free(rec);
+	}
+	lg.n = serve(arg);
+	len = sizeof(lg) + (lg.n > 0 ? (size_t)lg.n : 0);
+	rec = malloc(len);
+	if (rec == NULL)
+		fatal("disk log");
+	memcpy(rec, &lg, sizeof(lg));
+	if (lg.n > 0) {
+		iov_copy(q->wiov, q->nwrite, rec + sizeof(lg), (size_t)lg.n - 1,
+		    false);
+		rec[len - 1] = *blk_status(q);
+	}
+	if (rr_hist_add_input(&rr.h, rr.run_seg, g, RR_IN_DISK, rec, len) != 0)
+		fatal("disk log");
+	free(rec);
+	return lg.n;
+}
+
+static int64_t
+rr_blk(const struct blk_rr_req *q, int64_t (*serve)(void *), void *arg)
+{
+	size_t room = 0;
+	uint64_t g;
+
+	if (rr.run_vcpu < 0)
+		return serve(arg);	/* not from a vCPU this thread runs */
+	g = rr.g + instret(rr.run_vcpu) - rr.run_start;
+	if (rr.run_live)
+		return rr_blk_live(q, serve, arg, g);
+	for (int i = 0; i < q->nwrite; i++)
+		room += q->wiov[i].iov_len;
+	while (rr.blk_next < rr.h.nins &&
+	    rr.h.ins[rr.blk_next].seg <= rr.run_seg) {
+		const struct rr_input *in = &rr.h.ins[rr.blk_next++];
+		struct blk_log lg;
+
+		if (in->kind != RR_IN_DISK || in->seg != rr.run_seg)
+			continue;
+		if (in->g != g || in->len < sizeof(lg))
+			break;
+		memcpy(&lg, in->data, sizeof(lg));
+		if (lg.n < 0)
+			return serve(arg);	/* no request: no I/O either */
+		if (in->len != sizeof(lg) + (size_t)lg.n || lg.n == 0 ||
+		    (size_t)lg.n > room)
+			break;
+		iov_copy(q->wiov, q->nwrite, in->data + sizeof(lg),
+		    (size_t)lg.n - 1, true);
+		*blk_status(q) = in->data[in->len - 1];
+		return lg.n;
+	}
+	diverged(g, "virtio-blk gets a request the recording did not have "
+	    "there");
+	return -1;
+}
+
+/*
+ * History after global count g is being forgotten: put back what the
+ * disk writes since then replaced, the newest first.
+ */
+static void
+undo_disk_writes(uint64_t g)
+{
+	for (size_t i = rr.h.nins; i-- > 0 && rr.h.ins[i].g >= g; ) {
+		const struct rr_input *in = &rr.h.ins[i];
+		struct blk_undo u;
+
+		if (in->kind != RR_IN_DISK_UNDO || in->len < sizeof(u))
+			continue;
+		memcpy(&u, in->data, sizeof(u));
+		if (virtio_blk_write_image((int)u.disk, u.off,
+		    in->data + sizeof(u), in->len - sizeof(u)) != 0)
+			fatal("putting the disk image back");
+	}
+}
+
 /* ---- replaying ------------------------------------------------------------- */
 
 /*
@@ -847,6 +996,7 @@ rewrite_history(void)
 		    "checked\r\n", rr.g);
 		rr.verify = false;
 	}
+	undo_disk_writes(rr_hist_global(&rr.h, &rr.cur));
 	if (rr_pos_cmp(&rr.cur, &last) < 0) {
 		rr_hist_truncate(&rr.h, &rr.cur);
 		if (!rr.cur.bdone) {
@@ -1078,6 +1228,7 @@ replay_init(const struct replay_config *cfg)
 	goldfish_rtc_set_clock(rr_rtc_clock);
 	console_set_gate(rr_getc);
 	virtio_rng_set_source(rr_rng);
+	virtio_blk_set_recorder(rr_blk);
 	gdbr_on = true;
 	rr.live_vcpu = 0;
 	rr.cur = (struct rr_pos){ 0, false, 0 };

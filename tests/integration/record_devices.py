@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """record_devices.py - record and replay with virtio devices, and replays
 that diverge, on tests/guests/virtio/rr_rng.S (hart 0 folds 40 answers of
-a virtio-rng into a register and reads a read-only virtio-blk disk; hart
-1 counts in memory):
+a virtio-rng into a register, reads sector 0 of a virtio-blk disk, writes
+it back with its first byte plus one and reads it again; hart 1 counts in
+memory):
 
   - recorded to a file (--record-file), then replayed (--replay) on both
     hart engines: "replayed exactly", the same output (the same entropy);
@@ -15,7 +16,14 @@ a virtio-rng into a register and reads a read-only virtio-blk disk; hart
       entropy bytes changed: the first check after them (registers differ);
       an entropy request moved by one instruction: exactly its count;
       another disk image: a check before the end of the recording;
-  - a writable disk is refused in record mode with one line.
+  - a writable disk: recorded (the write reaches the image, the read
+    after it sees it), the recording logs each request and the bytes the
+    write replaced; replays on both engines are exact from the log
+    alone (the image already holds the write) and leave the image alone;
+  - a writable disk under the debugger: bc back over the write keeps the
+    image as it is (replaying); a register write there cuts history when
+    the VM next runs, which puts the bytes the write replaced back; going
+    on live writes again.
 Exit 0 pass, 77 skip, 1 fail.
 """
 import os
@@ -59,6 +67,34 @@ def run(extra, disk=DISK, ro="on"):
         p.stderr.decode(errors="replace")
 
 
+SECTOR0 = bytes((i * 7) & 0xff for i in range(512))
+
+
+def fields(out):
+    """The rr_rng line's s4 s5 s6 s7, or None."""
+    line = [l for l in out.splitlines() if l.startswith("rr_rng:")]
+    if len(line) != 1 or len(line[0].split()) != 5:
+        return None
+    return [int(v, 16) for v in line[0].split()[1:]]
+
+
+def first8(plus=0):
+    """Sector 0's first 8 bytes as the guest reads them (little-endian),
+    with 'plus' added to the first byte."""
+    return int.from_bytes(bytes([SECTOR0[0] + plus]) + SECTOR0[1:8],
+                          "little")
+
+
+def image(path, data=SECTOR0):
+    with open(path, "wb") as f:
+        f.write(data + bytes(1 << 20))
+
+
+def byte0(path):
+    with open(path, "rb") as f:
+        return f.read(1)[0]
+
+
 def one_line(err):
     return len([l for l in err.splitlines() if l.strip()]) == 1
 
@@ -68,16 +104,93 @@ def diverged_at(err):
     return int(m.group(1)) if m else None
 
 
+def writable(engines):
+    w = os.path.join(TMP, "w.img")
+    image(w)
+    rec = os.path.join(TMP, "w.rec")
+    rc, out1, err = run(["--record-file=" + rec], disk=w, ro="off")
+    f = fields(out1)
+    ck("writable disk recorded: status 0, the write done (s6 0), read "
+       "back with its byte changed (s7)",
+       rc == 0 and f is not None and f[2] == 0 and f[3] == first8(1),
+       "rc %s %r %s" % (rc, out1, err))
+    ck("the image took the write", byte0(w) == SECTOR0[0] + 1, byte0(w))
+    r = recording.Recording(rec)
+    disk = r.inputs_of(recording.KIND_DISK)
+    undo = r.inputs_of(recording.KIND_DISK_UNDO)
+    ck("logged: three requests (read, write, read), and the sector the "
+       "write replaced",
+       len(disk) == 3 and len(undo) == 1 and undo[0]["data"][16:] == SECTOR0
+       and undo[0]["g"] == disk[1]["g"],
+       "%d requests, %d undo" % (len(disk), len(undo)))
+    for eng in engines:
+        rc, out, err = run(["-engine", eng, "--replay=" + rec], disk=w,
+                           ro="off")
+        ck("writable disk, replay (%s): exact and the same output, from the "
+           "log (the image already holds the write)" % eng,
+           rc == 0 and "replayed exactly" in err and out == out1,
+           "rc %s %r %s" % (rc, out, err))
+    ck("the replays left the image alone", byte0(w) == SECTOR0[0] + 1,
+       byte0(w))
+
+
+def history_cut():
+    w = os.path.join(TMP, "cut.img")
+    image(w)
+    S = common.symbols(ELF)
+    extra = ["-m", "32M", "--record", "-global",
+             "virtio-mmio.force-legacy=false",
+             "-device", "virtio-rng-device,bus=virtio-mmio-bus.0",
+             "-drive", "file=%s,format=raw,if=none,id=d0,readonly=off" % w,
+             "-device", "virtio-blk-device,drive=d0,bus=virtio-mmio-bus.1"]
+    with common.Rhyve(elf=ELF, smp=2, extra=extra) as vm:
+        r = common.RSP(vm.port)
+        r.cmd("qSupported:multiprocess+;swbreak+;hwbreak+")
+        r.noack()
+        r.cmd("?")
+        wr, done = S["blk_write"], S["blk_written"]
+        ck("Z0 blk_written", r.cmd("Z0,%x,4" % done) == b"OK")
+        rep = r.cmd("vCont;c", timeout=60)
+        ck("live: stopped after the write", b"swbreak" in rep, rep)
+        ck("... which reached the image", byte0(w) == SECTOR0[0] + 1,
+           byte0(w))
+        ck("Z0 blk_write", r.cmd("Z0,%x,4" % wr) == b"OK")
+        rep = r.cmd("bc", timeout=60)
+        ck("bc: back before the write", b"swbreak" in rep, rep)
+        ck("... the image as it is (replaying does not write it)",
+           byte0(w) == SECTOR0[0] + 1, byte0(w))
+        r.cmd("Hg1")
+        ck("a register write there (s8)",
+           r.cmd("P18=%s" % (0x1234).to_bytes(8, "little").hex()) == b"OK")
+        # the cut happens when the VM next runs: one step
+        rep = r.cmd("vCont;s:1", timeout=60)
+        ck("a step from there", rep.startswith(b"T05"), rep)
+        ck("... history cut: the image has the bytes the write replaced",
+           byte0(w) == SECTOR0[0], byte0(w))
+        ck("z0 z0", r.cmd("z0,%x,4" % wr) == b"OK" and
+           r.cmd("z0,%x,4" % done) == b"OK")
+        rep = r.cmd("vCont;c", timeout=60)
+        ck("live again to the end (%r)" % rep, rep[:1] in (b"W", b"X"), rep)
+        vm.wait_exit(30)
+        f = fields(vm.output())
+        ck("the guest wrote and read back the sector again",
+           f is not None and f[2] == 0 and f[3] == first8(1),
+           vm.output()[-300:])
+        ck("... and the image holds the write", byte0(w) == SECTOR0[0] + 1,
+           byte0(w))
+        r.close()
+
+
 def main():
-    with open(DISK, "wb") as f:
-        f.write(bytes((i * 7) & 0xff for i in range(512)) + bytes(1 << 20))
+    image(DISK)
     rec = os.path.join(TMP, "a.rec")
     rc, out1, err = run(["--record-file=" + rec])
     line = [l for l in out1.splitlines() if l.startswith("rr_rng:")]
     ck("recorded: the guest ran (status 0, one rr_rng line)",
        rc == 0 and len(line) == 1 and "FAIL" not in out1, out1 + err)
-    ck("the write to the read-only disk failed (IOERR)",
-       len(line) == 1 and line[0].split()[3] == "0000000000000001", line)
+    f = fields(out1)
+    ck("the write to the read-only disk failed (IOERR), the sector unchanged",
+       f is not None and f[2] == 1 and f[3] == first8(), line)
     r = recording.Recording(rec)
     rng = r.rng_inputs()
     ck("the recording logs the 40 entropy requests, 16 bytes each",
@@ -137,9 +250,8 @@ def main():
        (at, r.hdr["end_g"]), rc == 1 and one_line(err) and at is not None
        and at < r.hdr["end_g"], "rc %s: %s" % (rc, err))
 
-    rc, out, err = run(["--record"], ro="off")
-    ck("a writable disk refused in record mode with one line",
-       rc != 0 and one_line(err) and "writable disk" in err, err)
+    writable(engines)
+    history_cut()
     for f in os.listdir(TMP):
         os.unlink(os.path.join(TMP, f))
     os.rmdir(TMP)

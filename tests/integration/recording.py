@@ -1,5 +1,5 @@
 """recording.py - read, edit and write rhyve recordings (--record-file),
-format version 2 (rhyve/replay/recfile.h), for the tests that need a
+format version 3 (rhyve/replay/recfile.h), for the tests that need a
 recording that is not what rhyve wrote: one that diverges, another
 version.  Edits recompute the body's and the header's FNV-1a checksums,
 so rhyve reads the file and finds the difference by replaying it.
@@ -7,7 +7,7 @@ Python 3 standard library only; not executable.
 """
 import struct
 
-VERSION = 2
+VERSION = 3
 PAGE = 4096
 # struct recfile_hdr: magic, version, ncpus, then 64-bit fields.
 HDR = struct.Struct("<8sIIQQQqQQQQQQQQQQQQQ")
@@ -18,7 +18,7 @@ FIELDS = ("magic", "version", "ncpus", "ram_size", "quantum", "mtime0",
 SEG = struct.Struct("<QQIHH")           # struct rr_seg
 INPUT = struct.Struct("<QQII")          # struct recfile_input
 CHECK = struct.Struct("<QQQQ")          # struct rr_check
-KIND_CONSOLE, KIND_RNG = 0, 1
+KIND_CONSOLE, KIND_RNG, KIND_DISK, KIND_DISK_UNDO = 0, 1, 2, 3
 
 
 def fnv(data, h=0xcbf29ce484222325):
@@ -67,7 +67,10 @@ class Recording:
             raise ValueError("sizes do not add up")
 
     def rng_inputs(self):
-        return [i for i in self.inputs if i["kind"] == KIND_RNG]
+        return self.inputs_of(KIND_RNG)
+
+    def inputs_of(self, kind):
+        return [i for i in self.inputs if i["kind"] == kind]
 
     def body(self):
         out = [self.snapshot]

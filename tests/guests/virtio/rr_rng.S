@@ -11,10 +11,12 @@
  * about 150,000 instructions between requests (so that they land in many
  * scheduling turns), and folds each answer into s4 as soon as it has it
  * (so that other bytes show in the registers at once).  Then it reads
- * sector 0 of the disk into s5 (folded the same way), tries to write
- * sector 0 (the status byte goes into s6: 1, IOERR, on a read-only
- * disk), prints "rr_rng: s4 s5 s6" in hex and powers off.  A device that
- * does not answer prints "rr_rng: FAIL" and exits with a failure code.
+ * sector 0 of the disk into s5 (folded the same way), adds 1 to the
+ * sector's first byte and writes it back (at blk_write; the status byte
+ * goes into s6 at blk_written: 1, IOERR, on a read-only disk), reads
+ * the sector again and keeps its first 8 bytes in s7, prints
+ * "rr_rng: s4 s5 s6 s7" in hex and powers off.  A device that does not
+ * answer prints "rr_rng: FAIL" and exits with a failure code.
  */
 #include "virt.h"
 
@@ -56,6 +58,7 @@ _start:
 	li s4, 0
 	li s5, 0
 	li s6, 0xff
+	li s7, 0
 
 	li s0, RNG
 	la s1, ring0
@@ -116,11 +119,24 @@ next:	/* descriptor 0: 16 device-writable bytes at rbuf */
 	addi t0, t0, 8
 	addi t2, t2, -1
 	bnez t2, 2b
+	la t0, sbuf
+	lbu t1, 0(t0)
+	addi t1, t1, 1
+	sb t1, 0(t0)
+blk_write:
 	li a1, T_OUT
 	li a5, 0
 	jal blk_req
 	bltz a0, fail
+blk_written:
 	mv s6, a0
+	li a1, T_IN
+	li a5, F_WRITE
+	jal blk_req
+	bltz a0, fail
+	bnez a0, fail
+	la t0, sbuf
+	ld s7, 0(t0)
 
 done:	la a0, msg_head
 	jal puts
@@ -129,6 +145,8 @@ done:	la a0, msg_head
 	mv a0, s5
 	jal puthex
 	mv a0, s6
+	jal puthex
+	mv a0, s7
 	jal puthex
 	la a0, msg_nl
 	jal puts
