@@ -756,6 +756,7 @@ record_init(const struct rhyve_options *o, struct boot *b)
 		.interval = o->record_interval,
 		.ecall = record_ecall,
 		.suspended = record_suspended,
+		.net = o->net,
 		.record_file = o->record_file,
 		.replay_file = o->replay_file,
 	};

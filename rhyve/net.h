@@ -49,6 +49,18 @@ int	virtio_net_tx(net_tx_fn emit, void *arg, int max);
  */
 int	virtio_net_rx(const uint8_t *frame, size_t len);
 
+/*
+ * Record mode (rhyve --record, replay.c): the rings move only on the
+ * recorder's thread.  virtio_net_set_recorder(tx): a transmit notify
+ * hands each frame to tx() at once (on the notifying thread, the
+ * transport's mutex held) instead of kicking the backend; receive
+ * notifies do nothing.  virtio_net_rx_recorded(): virtio_net_rx()
+ * whoever holds vCPUs, for the recorder at segment boundaries.  Set
+ * before the guest runs.
+ */
+void	virtio_net_set_recorder(void (*tx)(const uint8_t *frame, size_t len));
+int	virtio_net_rx_recorded(const uint8_t *frame, size_t len);
+
 /* Is the device running (DRIVER_OK, not broken)?  Any thread. */
 bool	virtio_net_running(void);
 
@@ -78,5 +90,18 @@ int	net_slirp_init(const struct net_config *nc);
 int	net_slirp_start(void);
 void	net_slirp_fini(void);
 void	net_slirp_kick(void);
+/*
+ * Record mode: the backend stops moving frames itself.
+ * net_slirp_set_recorded(): from now on frames slirp sends wait in its
+ * queue (dropped when it is full) for the recorder, which copies the
+ * oldest out with net_slirp_rx_peek() (its length, 0 if none; buf holds
+ * NET_FRAME_MAX) and takes it with net_slirp_rx_pop() once the guest
+ * has it; net_slirp_send() queues a frame of the guest's for slirp (any
+ * thread; dropped when the queue is full).
+ */
+void	net_slirp_set_recorded(void);
+size_t	net_slirp_rx_peek(uint8_t *buf);
+void	net_slirp_rx_pop(void);
+void	net_slirp_send(const uint8_t *frame, size_t len);
 
 #endif

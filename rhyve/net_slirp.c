@@ -20,12 +20,19 @@
  * short timer, so a guest that resumes without notifying still gets
  * them.
  *
+ * Record mode (net_slirp_set_recorded(), net.h) takes the rings away
+ * from this thread: frames slirp sends wait in the queue, under qmtx,
+ * for the recorder to put in at segment boundaries, and the guest's
+ * frames come from the recorder through a second queue (txq) that this
+ * thread feeds to slirp.
+ *
  * Host forwarding sockets are bound at init, before the sandbox; later
  * calls are the socket traffic the sandbox allows when a network device
  * exists (sandbox.c).
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +46,7 @@
 #include "net.h"
 
 #define RXQ_LEN			256	/* frames slirp sent that wait */
+#define TXQ_LEN			64	/* record mode: the guest's, for slirp */
 #define TIMERS_MAX		8
 #define RETRY_MS		10	/* waiting frames: look again after */
 #define TX_BATCH		64	/* frames taken under the lock at once */
@@ -55,7 +63,8 @@ struct slirp_timer {
 
 /*
  * The backend.  Locking legend: (i) set at init, before the thread; (t)
- * the poll-loop thread only (init and fini run when it does not).
+ * the poll-loop thread only (init and fini run when it does not); (q)
+ * in record mode, under qmtx (the rx ring, which is (t) otherwise).
  */
 static struct {
 	bool		 active;		/* (i) */
@@ -65,13 +74,18 @@ static struct {
 	int		 kickfd, stopfd;	/* (i) */
 	struct pollfd	*pfd;			/* (t) */
 	int		 npfd, cappfd;		/* (t) */
-	uint8_t		(*rxq)[NET_FRAME_MAX];	/* (t) ring of frames */
-	uint16_t	 rxlen[RXQ_LEN];	/* (t) */
-	unsigned	 rxhead, rxcount;	/* (t) */
+	uint8_t		(*rxq)[NET_FRAME_MAX];	/* (t)(q) ring of frames */
+	uint16_t	 rxlen[RXQ_LEN];	/* (t)(q) */
+	unsigned	 rxhead, rxcount;	/* (t)(q) */
+	atomic_bool	 recorded;		/* record mode (net.h) */
+	pthread_mutex_t	 qmtx;
+	uint8_t		(*txq)[NET_FRAME_MAX + 4];	/* (q) the guest's */
+	uint16_t	 txlen[TXQ_LEN];	/* (q) */
+	unsigned	 txhead, txcount;	/* (q) */
 	unsigned	 dropped;		/* (t) frames dropped, for debug */
 	unsigned	 guest_errors;		/* (t) */
 	struct slirp_timer timers[TIMERS_MAX];	/* (t) */
-} ns = { .kickfd = -1, .stopfd = -1 };
+} ns = { .kickfd = -1, .stopfd = -1, .qmtx = PTHREAD_MUTEX_INITIALIZER };
 
 static int64_t
 now_ms(void)
@@ -111,6 +125,105 @@ rx_flush(void)
 	}
 }
 
+/* Record mode: a frame for the guest waits for the recorder.  (t) */
+static void
+rx_queue_recorded(const void *buf, size_t len)
+{
+	pthread_mutex_lock(&ns.qmtx);
+	if (ns.rxcount == RXQ_LEN) {
+		ns.dropped++;
+	} else {
+		unsigned tail = (ns.rxhead + ns.rxcount) % RXQ_LEN;
+
+		memcpy(ns.rxq[tail], buf, len);
+		ns.rxlen[tail] = (uint16_t)len;
+		ns.rxcount++;
+	}
+	pthread_mutex_unlock(&ns.qmtx);
+}
+
+size_t
+net_slirp_rx_peek(uint8_t *buf)
+{
+	size_t len = 0;
+
+	if (!ns.active || ns.rxq == NULL)
+		return 0;
+	pthread_mutex_lock(&ns.qmtx);
+	if (ns.rxcount > 0) {
+		len = ns.rxlen[ns.rxhead];
+		memcpy(buf, ns.rxq[ns.rxhead], len);
+	}
+	pthread_mutex_unlock(&ns.qmtx);
+	return len;
+}
+
+void
+net_slirp_rx_pop(void)
+{
+	pthread_mutex_lock(&ns.qmtx);
+	if (ns.rxcount > 0) {
+		ns.rxhead = (ns.rxhead + 1) % RXQ_LEN;
+		ns.rxcount--;
+	}
+	pthread_mutex_unlock(&ns.qmtx);
+}
+
+void
+net_slirp_send(const uint8_t *frame, size_t len)
+{
+	if (!ns.active || ns.txq == NULL || len > sizeof(ns.txq[0]))
+		return;
+	pthread_mutex_lock(&ns.qmtx);
+	if (ns.txcount < TXQ_LEN) {
+		unsigned tail = (ns.txhead + ns.txcount) % TXQ_LEN;
+
+		memcpy(ns.txq[tail], frame, len);
+		ns.txlen[tail] = (uint16_t)len;
+		ns.txcount++;
+	}
+	pthread_mutex_unlock(&ns.qmtx);
+	net_slirp_kick();
+}
+
+/* Record mode: the guest's frames the recorder queued, to slirp.  (t) */
+static void
+tx_recorded(void)
+{
+	static uint8_t frame[NET_FRAME_MAX + 4];
+
+	for (;;) {
+		size_t len = 0;
+
+		pthread_mutex_lock(&ns.qmtx);
+		if (ns.txcount > 0) {
+			len = ns.txlen[ns.txhead];
+			memcpy(frame, ns.txq[ns.txhead], len);
+			ns.txhead = (ns.txhead + 1) % TXQ_LEN;
+			ns.txcount--;
+		}
+		pthread_mutex_unlock(&ns.qmtx);
+		if (len == 0)
+			return;
+		slirp_input(ns.slirp, frame, (int)len);
+	}
+}
+
+void
+net_slirp_set_recorded(void)
+{
+	if (!ns.active)
+		return;
+	pthread_mutex_lock(&ns.qmtx);
+	if (ns.txq == NULL)
+		ns.txq = calloc(TXQ_LEN, sizeof(*ns.txq));
+	pthread_mutex_unlock(&ns.qmtx);
+	if (ns.txq == NULL)
+		return;		/* no memory: frames from the guest dropped */
+	atomic_store(&ns.recorded, true);
+	net_slirp_kick();
+}
+
 static ssize_t
 cb_send_packet(const void *buf, size_t len, void *opaque)
 {
@@ -119,6 +232,10 @@ cb_send_packet(const void *buf, size_t len, void *opaque)
 	(void)opaque;
 	if (len > NET_FRAME_MAX) {
 		ns.dropped++;
+		return (ssize_t)len;
+	}
+	if (atomic_load(&ns.recorded)) {
+		rx_queue_recorded(buf, len);
 		return (ssize_t)len;
 	}
 	/* In order: straight in only when nothing waits before it. */
@@ -328,24 +445,32 @@ net_thread(void *arg)
 	pthread_setname_np(pthread_self(), "net");
 	for (;;) {
 		uint32_t timeout = UINT32_MAX;
-		bool waiting, busy;
+		bool waiting = false, busy = false;
 		int n = 0, r, k;
 
-		/*
-		 * The guest's frames first (slirp answers into rxq), a few
-		 * batches a turn: a guest that never stops sending must not
-		 * starve slirp's sockets and the receive side.
-		 */
-		for (k = 0; k < TX_BATCHES &&
-		    (n = virtio_net_tx(tx_emit, NULL, TX_BATCH)) == TX_BATCH; k++)
-			;
-		busy = k == TX_BATCHES;
-		rx_flush();
-		/*
-		 * Transmit chains the debugger kept us from taking, or
-		 * frames for the guest: look again soon even without a kick.
-		 */
-		waiting = ns.rxcount > 0 || (n < 0 && virtio_net_running());
+		if (atomic_load(&ns.recorded)) {
+			/* record mode: the recorder moves the rings */
+			tx_recorded();
+		} else {
+			/*
+			 * The guest's frames first (slirp answers into rxq),
+			 * a few batches a turn: a guest that never stops
+			 * sending must not starve slirp's sockets and the
+			 * receive side.
+			 */
+			for (k = 0; k < TX_BATCHES && (n = virtio_net_tx(tx_emit,
+			    NULL, TX_BATCH)) == TX_BATCH; k++)
+				;
+			busy = k == TX_BATCHES;
+			rx_flush();
+			/*
+			 * Transmit chains the debugger kept us from taking,
+			 * or frames for the guest: look again soon even
+			 * without a kick.
+			 */
+			waiting = ns.rxcount > 0 ||
+			    (n < 0 && virtio_net_running());
+		}
 
 		ns.npfd = 0;
 		(void)cb_add_poll(ns.stopfd, SLIRP_POLL_IN, NULL);
@@ -533,8 +658,11 @@ net_slirp_fini(void)
 	ns.kickfd = ns.stopfd = -1;
 	free(ns.pfd);
 	free(ns.rxq);
+	free(ns.txq);
 	ns.pfd = NULL;
 	ns.rxq = NULL;
+	ns.txq = NULL;
+	atomic_store(&ns.recorded, false);
 	ns.npfd = ns.cappfd = 0;
 	ns.rxhead = ns.rxcount = 0;
 	memset(ns.timers, 0, sizeof(ns.timers));

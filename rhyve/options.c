@@ -1034,9 +1034,6 @@ check_combination(struct parse_state *ps)
 		return fail(ps, "-append needs -kernel");
 	if (o->gdb_wait && o->gdb_listen == NULL)
 		return fail(ps, "-S needs a debug server (-s, -gdb or -G)");
-	if (o->record && o->net)
-		return fail(ps, "--record: networking is not supported in "
-		    "record mode");
 	if (o->kernel == NULL && o->boot != BOOT_FIRMWARE &&
 	    o->gdb_listen == NULL && o->dumpdtb == NULL)
 		return fail(ps, "nothing to boot: give -kernel FILE (or "

@@ -16,6 +16,12 @@
  * buffers under the transport's mutex.  Before it touches a ring it
  * checks that the debug server holds no vCPU (vm_debug_cpus): a stopped
  * guest sees no used-ring update and no new frame until it runs again.
+ *
+ * Record mode (virtio_net_set_recorder()) is the exception: the rings
+ * move only on the recorder's thread, at points of the guest's own
+ * timeline.  A transmit notify takes the chains at once and hands the
+ * frames to the recorder; received frames go in at segment boundaries
+ * (virtio_net_rx_recorded()).
  */
 #include <stdio.h>
 #include <string.h>
@@ -51,6 +57,7 @@ static struct net {
 	uint8_t		 cfg[NET_CFG_SIZE];	/* (i) config space */
 	struct vq_chain	 chain;			/* (m) chain being served */
 	void		(*kick)(void);		/* (i) the backend's */
+	void		(*rr_tx)(const uint8_t *frame, size_t len);	/* (i) */
 } net;
 
 static void
@@ -82,6 +89,14 @@ cpuset_any(const cpuset_t *s)
 	return false;
 }
 
+/* Is the device up (queues set, DRIVER_OK, not broken)?  (m) */
+static bool
+net_up(void)
+{
+	return net.vm.queues != NULL && !net.vm.broken &&
+	    (net.vm.status & VIRTIO_STATUS_DRIVER_OK);
+}
+
 /*
  * May the rings be touched now?  Not while the debug server holds a vCPU
  * (the debug set), nor while the operator has one paused (QMP stop): the
@@ -93,8 +108,7 @@ net_usable(void)
 {
 	cpuset_t set;
 
-	if (net.vm.queues == NULL || net.vm.broken ||
-	    !(net.vm.status & VIRTIO_STATUS_DRIVER_OK))
+	if (!net_up())
 		return false;
 	if (vm_debug_cpus(net.vm.ctx, &set) == 0 && cpuset_any(&set))
 		return false;
@@ -111,8 +125,7 @@ virtio_net_running(void)
 	if (!net.active)
 		return false;
 	pthread_mutex_lock(&net.vm.mtx);
-	r = net.vm.queues != NULL && !net.vm.broken &&
-	    (net.vm.status & VIRTIO_STATUS_DRIVER_OK);
+	r = net_up();
 	pthread_mutex_unlock(&net.vm.mtx);
 	return r;
 }
@@ -160,26 +173,17 @@ chain_write(const struct vq_chain *c, size_t off, const uint8_t *src,
 	}
 }
 
-int
-virtio_net_tx(net_tx_fn emit, void *arg, int max)
+/*
+ * Take up to max transmit chains: frame i (lens[i] bytes, 0 for one
+ * dropped) into frames[i], each chain completed.  Returns how many.  (m)
+ */
+static int
+tx_take(uint8_t (*frames)[NET_TX_MAX], size_t *lens, int max)
 {
-	static uint8_t frames[64][NET_TX_MAX];	/* backend thread only */
-	size_t lens[64];
-	struct vqueue *vq;
-	size_t hl;
+	struct vqueue *vq = &net.vm.queues[NET_TXQ];
+	size_t hl = net_hdr_len();
 	int n = 0;
 
-	if (!net.active)
-		return -1;
-	if (max > 64)
-		max = 64;
-	pthread_mutex_lock(&net.vm.mtx);
-	if (!net_usable()) {
-		pthread_mutex_unlock(&net.vm.mtx);
-		return -1;
-	}
-	vq = &net.vm.queues[NET_TXQ];
-	hl = net_hdr_len();
 	while (n < max && vq_getchain(&net.vm, vq, &net.chain) == 1) {
 		struct vq_chain *c = &net.chain;
 
@@ -198,6 +202,26 @@ virtio_net_tx(net_tx_fn emit, void *arg, int max)
 		n++;
 	}
 	vq_endchains(&net.vm, vq);
+	return n;
+}
+
+int
+virtio_net_tx(net_tx_fn emit, void *arg, int max)
+{
+	static uint8_t frames[64][NET_TX_MAX];	/* backend thread only */
+	size_t lens[64];
+	int n;
+
+	if (!net.active)
+		return -1;
+	if (max > 64)
+		max = 64;
+	pthread_mutex_lock(&net.vm.mtx);
+	if (!net_usable()) {
+		pthread_mutex_unlock(&net.vm.mtx);
+		return -1;
+	}
+	n = tx_take(frames, lens, max);
 	pthread_mutex_unlock(&net.vm.mtx);
 	/* slirp may answer at once (ARP, DHCP): no lock held here. */
 	for (int i = 0; i < n; i++)
@@ -206,34 +230,19 @@ virtio_net_tx(net_tx_fn emit, void *arg, int max)
 	return n;
 }
 
-int
-virtio_net_rx(const uint8_t *frame, size_t len)
+/* One frame into the receive queue (virtio_net_rx()'s results).  (m) */
+static int
+rx_put(const uint8_t *frame, size_t len)
 {
 	uint8_t hdr[NET_HDR_V1] = { 0 };
-	struct vqueue *vq;
+	struct vqueue *vq = &net.vm.queues[NET_RXQ];
 	uint16_t one = 1;
-	size_t hl;
+	size_t hl = net_hdr_len();
 	int r;
 
-	if (!net.active)
-		return -1;
-	pthread_mutex_lock(&net.vm.mtx);
-	if (net.vm.queues == NULL || net.vm.broken ||
-	    !(net.vm.status & VIRTIO_STATUS_DRIVER_OK)) {
-		pthread_mutex_unlock(&net.vm.mtx);
-		return -1;
-	}
-	if (!net_usable()) {
-		pthread_mutex_unlock(&net.vm.mtx);
-		return 0;
-	}
-	vq = &net.vm.queues[NET_RXQ];
-	hl = net_hdr_len();
 	r = vq_getchain(&net.vm, vq, &net.chain);
-	if (r != 1) {
-		pthread_mutex_unlock(&net.vm.mtx);
+	if (r != 1)
 		return r == 0 ? 0 : -1;
-	}
 	if (net.chain.write_len < hl + len) {
 		/*
 		 * Without MRG_RXBUF every buffer must hold a whole frame; a
@@ -251,8 +260,62 @@ virtio_net_rx(const uint8_t *frame, size_t len)
 		r = 1;
 	}
 	vq_endchains(&net.vm, vq);
+	return r;
+}
+
+int
+virtio_net_rx(const uint8_t *frame, size_t len)
+{
+	int r;
+
+	if (!net.active)
+		return -1;
+	pthread_mutex_lock(&net.vm.mtx);
+	if (!net_up())
+		r = -1;
+	else if (!net_usable())
+		r = 0;
+	else
+		r = rx_put(frame, len);
 	pthread_mutex_unlock(&net.vm.mtx);
 	return r;
+}
+
+int
+virtio_net_rx_recorded(const uint8_t *frame, size_t len)
+{
+	int r;
+
+	if (!net.active)
+		return -1;
+	pthread_mutex_lock(&net.vm.mtx);
+	r = net_up() ? rx_put(frame, len) : -1;
+	pthread_mutex_unlock(&net.vm.mtx);
+	return r;
+}
+
+void
+virtio_net_set_recorder(void (*tx)(const uint8_t *frame, size_t len))
+{
+	net.rr_tx = tx;
+}
+
+/* Record mode: the guest's frames, taken at its notify.  (m) */
+static void
+tx_recorded(void)
+{
+	static uint8_t frames[16][NET_TX_MAX];	/* the recorder's thread */
+	size_t lens[16];
+	int n;
+
+	if (!net_up())
+		return;
+	do {
+		n = tx_take(frames, lens, 16);
+		for (int i = 0; i < n; i++)
+			if (lens[i] > 0)
+				net.rr_tx(frames[i], lens[i]);
+	} while (n == 16);
 }
 
 /* A vCPU wrote QueueNotify: the backend thread does the work.  (m) */
@@ -260,7 +323,11 @@ static void
 net_notify(struct virtio_mmio *vm, int q)
 {
 	(void)vm;
-	(void)q;
+	if (net.rr_tx != NULL) {
+		if (q == NET_TXQ)
+			tx_recorded();
+		return;		/* receive buffers: used at boundaries */
+	}
 	net.kick();
 }
 

@@ -529,7 +529,7 @@ rr_hist_truncate(struct rr_history *h, const struct rr_pos *p)
 	k = rr_hist_input_at(h, first_input_dropped);
 	/* device input of p.seg asked for by an instruction not retired at p */
 	while (k > 0 && h->ins[k - 1].seg == p->seg &&
-	    h->ins[k - 1].kind != RR_IN_CONSOLE && h->ins[k - 1].g >= cut_g)
+	    !rr_in_at_boundary(h->ins[k - 1].kind) && h->ins[k - 1].g >= cut_g)
 		k--;
 	for (size_t i = k; i < h->nins; i++) {
 		h->bytes -= h->ins[i].len;

@@ -51,16 +51,27 @@ enum rr_in_kind {
 	RR_IN_DISK = 2,		/* what a request to a writable disk gave
 				   the guest (replay.c's rr_blk()) */
 	RR_IN_DISK_UNDO = 3,	/* the image's bytes a write replaced */
+	RR_IN_NET = 4,		/* a frame put in the guest's receive queue
+				   at the segment's boundary */
 	RR_IN_KINDS
 };
 
 /*
- * Input from outside.  Console bytes are delivered at the boundary of
- * segment 'seg' (g is the segment's start); the other kinds come in the
- * middle of a segment, asked for by the instruction that notified the
- * device, and g is the global count of instructions retired before it.
- * In segment order, and in the order they came within a segment.
+ * Input from outside.  Console bytes and network frames are delivered at
+ * the boundary of segment 'seg' (g is the segment's start); the other
+ * kinds come in the middle of a segment, asked for by the instruction
+ * that notified the device, and g is the global count of instructions
+ * retired before it.  In segment order, and in the order they came
+ * within a segment.
  */
+/* The longest input (a disk request's data): longer ones are refused. */
+#define RR_INPUT_MAX	(UINT32_C(64) << 20)
+
+static inline bool
+rr_in_at_boundary(uint32_t kind)
+{
+	return kind == RR_IN_CONSOLE || kind == RR_IN_NET;
+}
 struct rr_input {
 	uint64_t seg;
 	uint64_t g;

@@ -261,7 +261,7 @@ recfile_load(int fd, struct recfile_hdr *hdr, struct rr_history *h,
 
 			memcpy(&rec, recs + i * rl, sizeof(rec));
 			data = take(&c, rec.len);
-			if (data == NULL || rec.len > 65536)
+			if (data == NULL || rec.len > RR_INPUT_MAX)
 				goto short_file;
 			if (rec.seg < last_seg || rec.seg >= hdr->begin_seg +
 			    hdr->nsegs + 1 || rec.kind >= RR_IN_KINDS) {

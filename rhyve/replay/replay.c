@@ -25,8 +25,9 @@
  * mtime).  Read-only disks are read on this thread too, so they need
  * nothing but their transport's state in snapshots; a writable disk's
  * requests are logged and given back (rr_blk()), with the bytes each
- * write replaced for cutting history.  Networking is refused by
- * options.c.
+ * write replaced for cutting history.  Network frames go into the
+ * guest's receive queue at segment boundaries only, logged
+ * (net_boundary()); the guest's frames leave at its notify, live only.
  *
  * Checks.  While recording live, a check (history.h: hashes of the VM)
  * is taken at a segment start every RR_CHECK_EVERY instructions and at
@@ -63,6 +64,7 @@
 #include "vmmapi/vmmapi.h"
 #include "../devices.h"
 #include "../mem.h"
+#include "../net.h"
 #include "../virtio_mmio.h"
 #include "../gdb/gdb_reverse.h"
 #include "history.h"
@@ -165,6 +167,15 @@ static void
 fatal(const char *what)
 {
 	fprintf(stderr, "rhyve: record: %s: %s\r\n", what, strerror(errno));
+	exit(1);
+}
+
+/* A replay went another way than its recording: one line, status 1. */
+static void
+diverged(uint64_t g, const char *what)
+{
+	fprintf(stderr, "rhyve: replay: diverged from the recording at "
+	    "instruction %" PRIu64 ": %s\r\n", g, what);
 	exit(1);
 }
 
@@ -313,6 +324,59 @@ restore(const struct rr_snap *s)
 
 /* ---- boundaries ----------------------------------------------------------- */
 
+/*
+ * Networking in record mode: frames for the guest go into its receive
+ * queue only here, at segment boundaries.  Live, the backend's waiting
+ * frames go in (while the guest has buffers for them) and each is
+ * logged (RR_IN_NET: a byte, 1 if the guest got it or 0 if the device
+ * dropped it, then the frame); replaying, the logged frames go in again
+ * and must meet the same fate.  The guest's own frames leave at its
+ * notify (rr_net_tx()) when live and are dropped when replaying: the
+ * network saw them the first time.
+ */
+static void
+net_boundary(uint64_t seg, bool live)
+{
+	static uint8_t rec[1 + NET_FRAME_MAX];
+	size_t n;
+	int r;
+
+	if (!rr.cfg.net)
+		return;
+	if (live) {
+		while ((n = net_slirp_rx_peek(rec + 1)) > 0) {
+			r = virtio_net_rx_recorded(rec + 1, n);
+			if (r == 0)
+				break;		/* no buffer: later */
+			net_slirp_rx_pop();
+			rec[0] = r > 0;
+			if (rr_hist_add_input(&rr.h, seg, rr.g, RR_IN_NET, rec,
+			    n + 1) != 0)
+				fatal("input log");
+		}
+		return;
+	}
+	for (size_t i = rr_hist_input_at(&rr.h, seg);
+	    i < rr.h.nins && rr.h.ins[i].seg == seg; i++) {
+		const struct rr_input *in = &rr.h.ins[i];
+
+		if (in->kind != RR_IN_NET || in->len < 2)
+			continue;
+		r = virtio_net_rx_recorded(in->data + 1, in->len - 1);
+		if ((r > 0) != (in->data[0] != 0) || r == 0)
+			diverged(rr.g, "virtio-net: the guest does not take a "
+			    "frame as it did");
+	}
+}
+
+/* The guest sent a frame (on this thread, at its notify). */
+static void
+rr_net_tx(const uint8_t *frame, size_t len)
+{
+	if (rr.run_live)
+		net_slirp_send(frame, len);
+}
+
 /* Apply segment 'seg''s boundary: time, inputs, the RTC's alarm. */
 static void
 boundary(uint64_t seg, uint64_t clock, bool live)
@@ -348,6 +412,7 @@ boundary(uint64_t seg, uint64_t clock, bool live)
 	}
 	if (fed)
 		console_notify_listener();
+	net_boundary(seg, live);
 	goldfish_rtc_poll();
 	rr.restored_at = -1;
 }
@@ -481,14 +546,6 @@ state_hash(void)
 	    rr.state_len - rr.vm_state_len);
 }
 
-/* A replay went another way than its recording: one line, status 1. */
-static void
-diverged(uint64_t g, const char *what)
-{
-	fprintf(stderr, "rhyve: replay: diverged from the recording at "
-	    "instruction %" PRIu64 ": %s\r\n", g, what);
-	exit(1);
-}
 
 /* Live, at a segment start: take a check if one is due. */
 static void
@@ -632,18 +689,46 @@ blk_status(const struct blk_rr_req *q)
 	return (uint8_t *)l->iov_base + l->iov_len - 1;
 }
 
+/* Log what a request gave the guest: serve()'s n, data and status. */
+static void
+blk_log_add(uint64_t g, int64_t n, const struct blk_rr_req *q)
+{
+	size_t len = sizeof(struct blk_log) + (n > 0 ? (size_t)n : 0);
+	struct blk_log lg = { .n = n };
+	uint8_t *rec = malloc(len);
+
+	if (rec == NULL)
+		fatal("disk log");
+	memcpy(rec, &lg, sizeof(lg));
+	if (n > 0) {
+		iov_copy(q->wiov, q->nwrite, rec + sizeof(lg), (size_t)n - 1,
+		    false);
+		rec[len - 1] = *blk_status(q);
+	}
+	if (rr_hist_add_input(&rr.h, rr.run_seg, g, RR_IN_DISK, rec, len) != 0)
+		fatal("disk log");
+	free(rec);
+}
+
 static int64_t
 rr_blk_live(const struct blk_rr_req *q, int64_t (*serve)(void *), void *arg,
     uint64_t g)
 {
-	struct blk_log lg;
-	uint8_t *rec;
-	size_t len;
+	size_t room = 0;
+	int64_t n;
 
+	for (int i = 0; i < q->nwrite; i++)
+		room += q->wiov[i].iov_len;
+	if (q->len > RR_INPUT_MAX - 64 || room > RR_INPUT_MAX - 64) {
+		/* more than a log entry holds: failed, and logged so */
+		*blk_status(q) = 1;		/* VIRTIO_BLK_S_IOERR */
+		blk_log_add(g, 1, q);
+		return 1;
+	}
 	if (q->write) {
 		struct blk_undo u = { .disk = (uint32_t)q->disk, .off = q->off };
+		uint8_t *rec = malloc(sizeof(u) + q->len);
 
-		rec = malloc(sizeof(u) + q->len);
 		if (rec == NULL)
 			fatal("disk log");
 		memcpy(rec, &u, sizeof(u));
@@ -655,21 +740,9 @@ rr_blk_live(const struct blk_rr_req *q, int64_t (*serve)(void *), void *arg,
 			fatal("disk log");
 		free(rec);
 	}
-	lg.n = serve(arg);
-	len = sizeof(lg) + (lg.n > 0 ? (size_t)lg.n : 0);
-	rec = malloc(len);
-	if (rec == NULL)
-		fatal("disk log");
-	memcpy(rec, &lg, sizeof(lg));
-	if (lg.n > 0) {
-		iov_copy(q->wiov, q->nwrite, rec + sizeof(lg), (size_t)lg.n - 1,
-		    false);
-		rec[len - 1] = *blk_status(q);
-	}
-	if (rr_hist_add_input(&rr.h, rr.run_seg, g, RR_IN_DISK, rec, len) != 0)
-		fatal("disk log");
-	free(rec);
-	return lg.n;
+	n = serve(arg);
+	blk_log_add(g, n, q);
+	return n;
 }
 
 static int64_t
@@ -1229,6 +1302,10 @@ replay_init(const struct replay_config *cfg)
 	console_set_gate(rr_getc);
 	virtio_rng_set_source(rr_rng);
 	virtio_blk_set_recorder(rr_blk);
+	if (cfg->net) {
+		virtio_net_set_recorder(rr_net_tx);
+		net_slirp_set_recorded();
+	}
 	gdbr_on = true;
 	rr.live_vcpu = 0;
 	rr.cur = (struct rr_pos){ 0, false, 0 };

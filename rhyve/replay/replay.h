@@ -33,6 +33,7 @@ struct replay_config {
 	void		(*ecall)(int vcpu, struct vm_exit *vme);
 	/* false: the recorder's thread ends */
 	bool		(*suspended)(int how, uint32_t code);
+	bool		 net;		/* a virtio-net device (net.h) */
 	const char	*record_file;	/* save the history there at the end */
 	const char	*replay_file;	/* start from that recording */
 };

@@ -19,13 +19,10 @@ default), and -nic user on the modern transport.
 Exit 0 pass, 77 skip (no cached kernel), 1 fail.
 """
 import hashlib
-import http.server
 import os
 import re
 import socket
 import sys
-import tempfile
-import threading
 import time
 
 sys.dont_write_bytecode = True
@@ -48,35 +45,6 @@ def other_host_addrs():
     except OSError:
         pass
     return [a for a in addrs if not a.startswith("127.")]
-
-
-class Server:
-    """http.server on 127.0.0.1:random serving one random file."""
-
-    def __init__(self):
-        self.dir = tempfile.TemporaryDirectory(prefix="rhyve-net-")
-        self.data = os.urandom(300 * 1024 + 17)
-        with open(os.path.join(self.dir.name, "blob"), "wb") as f:
-            f.write(self.data)
-        self.clients = []
-        outer = self
-
-        class Handler(http.server.SimpleHTTPRequestHandler):
-            def __init__(self, *a, **kw):
-                super().__init__(*a, directory=outer.dir.name, **kw)
-
-            def log_message(self, fmt, *args):
-                outer.clients.append(self.client_address[0])
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.dir.cleanup()
 
 
 def talk(port, deadline):
@@ -166,7 +134,7 @@ def case(title, netargs, hostport, uport, srv):
         check.console_clean(title, out, sandbox=True)
 
 
-srv = Server()
+srv = guest.HttpServer()
 try:
     hp, up = guest.free_port(), guest.free_port()
     case("-netdev user,hostfwd=tcp:127.0.0.1:PORT + virtio-net-device (legacy)",

@@ -18,7 +18,7 @@ FIELDS = ("magic", "version", "ncpus", "ram_size", "quantum", "mtime0",
 SEG = struct.Struct("<QQIHH")           # struct rr_seg
 INPUT = struct.Struct("<QQII")          # struct recfile_input
 CHECK = struct.Struct("<QQQQ")          # struct rr_check
-KIND_CONSOLE, KIND_RNG, KIND_DISK, KIND_DISK_UNDO = 0, 1, 2, 3
+KIND_CONSOLE, KIND_RNG, KIND_DISK, KIND_DISK_UNDO, KIND_NET = 0, 1, 2, 3, 4
 
 
 def fnv(data, h=0xcbf29ce484222325):

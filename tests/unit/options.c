@@ -627,7 +627,7 @@ Test(options, record)
 	cr_expect_eq(parse("--record=1G,quantum=0", "-kernel", "k", NULL), -1);
 	cr_expect_eq(parse("--record=", "-kernel", "k", NULL), -1);
 	cr_expect_eq(parse("--replay=", "-kernel", "k", NULL), -1);
-	/* virtio-rng and disks are recorded; networking is refused */
+	/* virtio-rng, disks and networking are recorded */
 	cr_expect_eq(parse("--record", "-kernel", "k", "-device",
 	    "virtio-rng-device", NULL), 0, "%s", errbuf);
 	cr_expect_eq(parse("--record", "-kernel", "k", "-drive",
@@ -636,7 +636,5 @@ Test(options, record)
 	cr_expect_eq(parse("--record", "-kernel", "k", "-drive",
 	    "file=d.img,format=raw,if=virtio", NULL), 0, "%s", errbuf);
 	cr_expect_eq(parse("--record", "-kernel", "k", "-nic", "user", NULL),
-	    -1);
-	cr_expect(strstr(errbuf, "record") != NULL, "%s", errbuf);
-	cr_expect_eq(strchr(errbuf, '\n'), NULL, "one line: %s", errbuf);
+	    0, "%s", errbuf);
 }

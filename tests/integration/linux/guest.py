@@ -6,12 +6,14 @@ printed.  Shared by tests/integration/linux_*.py and bench/linux_soak.py.
 Python 3 standard library only; not executable.
 """
 import gzip
+import http.server
 import os
 import re
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -228,3 +230,33 @@ class Checks:
     def finish(self):
         print("PASS" if self.fails == 0 else "FAIL (%d)" % self.fails)
         sys.exit(0 if self.fails == 0 else 1)
+
+
+class HttpServer:
+    """http.server on 127.0.0.1:random serving one random file, "blob"
+    (self.data); self.clients lists the addresses requests came from."""
+
+    def __init__(self):
+        self.dir = tempfile.TemporaryDirectory(prefix="rhyve-net-")
+        self.data = os.urandom(300 * 1024 + 17)
+        with open(os.path.join(self.dir.name, "blob"), "wb") as f:
+            f.write(self.data)
+        self.clients = []
+        outer = self
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def __init__(self, *a, **kw):
+                super().__init__(*a, directory=outer.dir.name, **kw)
+
+            def log_message(self, fmt, *args):
+                outer.clients.append(self.client_address[0])
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.dir.cleanup()
