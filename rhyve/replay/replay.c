@@ -546,7 +546,6 @@ state_hash(void)
 	    rr.state_len - rr.vm_state_len);
 }
 
-
 /* Live, at a segment start: take a check if one is due. */
 static void
 take_check(void)
