@@ -263,8 +263,9 @@ rx_put(const uint8_t *frame, size_t len)
 	return r;
 }
 
-int
-virtio_net_rx(const uint8_t *frame, size_t len)
+/* rx_put() under the lock; 'recorded': whoever holds vCPUs (net.h). */
+static int
+rx_locked(const uint8_t *frame, size_t len, bool recorded)
 {
 	int r;
 
@@ -273,7 +274,7 @@ virtio_net_rx(const uint8_t *frame, size_t len)
 	pthread_mutex_lock(&net.vm.mtx);
 	if (!net_up())
 		r = -1;
-	else if (!net_usable())
+	else if (!recorded && !net_usable())
 		r = 0;
 	else
 		r = rx_put(frame, len);
@@ -282,16 +283,15 @@ virtio_net_rx(const uint8_t *frame, size_t len)
 }
 
 int
+virtio_net_rx(const uint8_t *frame, size_t len)
+{
+	return rx_locked(frame, len, false);
+}
+
+int
 virtio_net_rx_recorded(const uint8_t *frame, size_t len)
 {
-	int r;
-
-	if (!net.active)
-		return -1;
-	pthread_mutex_lock(&net.vm.mtx);
-	r = net_up() ? rx_put(frame, len) : -1;
-	pthread_mutex_unlock(&net.vm.mtx);
-	return r;
+	return rx_locked(frame, len, true);
 }
 
 void

@@ -49,6 +49,15 @@
 #define T_IN		0
 #define T_OUT		1
 
+/* Read sector 0 into sbuf; fail unless the status is OK. */
+.macro READ_SECTOR
+	li a1, T_IN
+	li a5, F_WRITE
+	jal blk_req
+	bltz a0, fail
+	bnez a0, fail
+.endm
+
 	.section .text.init
 	.globl _start
 _start:
@@ -104,11 +113,7 @@ next:	/* descriptor 0: 16 device-writable bytes at rbuf */
 	li a0, 2
 	jal setup
 	beqz a0, fail
-	li a1, T_IN
-	li a5, F_WRITE
-	jal blk_req
-	bltz a0, fail
-	bnez a0, fail
+	READ_SECTOR
 	la t0, sbuf
 	li t2, 64
 2:	ld a0, 0(t0)
@@ -130,11 +135,7 @@ blk_write:
 	bltz a0, fail
 blk_written:
 	mv s6, a0
-	li a1, T_IN
-	li a5, F_WRITE
-	jal blk_req
-	bltz a0, fail
-	bnez a0, fail
+	READ_SECTOR
 	la t0, sbuf
 	ld s7, 0(t0)
 
