@@ -27,6 +27,7 @@
 int
 gdbns_init(int ncpus)
 {
+	gdbsrv.ns.first = -1;
 	gdbsrv.ns.q = calloc((size_t)ncpus, sizeof(*gdbsrv.ns.q));
 	gdb_buf_init(&gdbsrv.ns.text);
 	return gdbsrv.ns.q == NULL ? -1 : 0;
@@ -177,6 +178,19 @@ gdbns_event_locked(int vcpu)
 	(void)vm_suspend_cpu(gdbsrv.ctx, vcpu);
 }
 
+/* vcpu has stopped: queue its report (true: it starts the queue). */
+static bool
+poll_one(int vcpu)
+{
+	struct gdb_vcpu *v = &gdbsrv.v[vcpu];
+
+	if (v->ns_state != NS_STOPPING || !v->hold ||
+	    (v->present && !v->parked))
+		return false;
+	v->ns_state = NS_STOPPED;
+	return q_push(vcpu);
+}
+
 void
 gdbns_poll_locked(void)
 {
@@ -185,18 +199,58 @@ gdbns_poll_locked(void)
 
 	if (!gdbsrv.ns.on)
 		return;
-	for (i = 0; i < gdbsrv.ncpus; i++) {
-		struct gdb_vcpu *v = &gdbsrv.v[i];
-
-		if (v->ns_state != NS_STOPPING || !v->hold ||
-		    (v->present && !v->parked))
-			continue;
-		v->ns_state = NS_STOPPED;
-		if (q_push(i))
-			send = true;
+	if (gdbsrv.ns.first >= 0) {
+		send = poll_one(gdbsrv.ns.first);
+		gdbsrv.ns.first = -1;
 	}
+	for (i = 0; i < gdbsrv.ncpus; i++)
+		if (poll_one(i))
+			send = true;
 	if (send)
 		notify_head();
+}
+
+bool
+gdbns_all_stopped_locked(bool acked)
+{
+	for (int i = 0; i < gdbsrv.ncpus; i++)
+		if (gdbsrv.v[i].ns_state != NS_STOPPED)
+			return false;
+	return !acked || gdbsrv.ns.qlen == 0;
+}
+
+void
+gdbns_reverse_start_locked(void)
+{
+	for (int i = 0; i < gdbsrv.ncpus; i++) {
+		gdbsrv.v[i].hold = true;
+		gdbsrv.v[i].ns_state = NS_RUN;
+	}
+}
+
+void
+gdbns_reverse_done_locked(int vcpu)
+{
+	for (int i = 0; i < gdbsrv.ncpus; i++) {
+		struct gdb_vcpu *v = &gdbsrv.v[i];
+
+		v->hold = true;
+		if (v->ns_state != NS_STOPPING)	/* (a vCtrlC: keeps SIGINT) */
+			v->ns_sig = i == vcpu ? GDB_SIGTRAP : GDB_SIGNONE;
+		v->ns_state = NS_STOPPING;
+	}
+	gdbsrv.ns.first = vcpu;
+}
+
+bool
+gdbns_stop_requested_locked(void)
+{
+	if (!gdbsrv.ns.on)
+		return false;
+	for (int i = 0; i < gdbsrv.ncpus; i++)
+		if (gdbsrv.v[i].ns_state == NS_STOPPING)
+			return true;
+	return false;
 }
 
 void

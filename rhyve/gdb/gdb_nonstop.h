@@ -46,6 +46,7 @@ struct gdb_nonstop {
 	int	*q;		/* (i, contents g) [ncpus] stops awaiting vStopped */
 	int	 qhead, qlen;	/* (g) head = the stop sent, not yet acked */
 	struct gdb_buf text;	/* (g) a stop reply being built */
+	int	 first;		/* (g) reported before the others, or -1 */
 };
 
 /* Allocate the queue for ncpus vCPUs (gdb_init()).  -1 on ENOMEM. */
@@ -93,6 +94,24 @@ void	gdbns_stopped_locked(void);
 
 /* The guest is gone: %Stop:Wxx, nothing else queued. */
 void	gdbns_exit_locked(int status);
+
+/*
+ * Record mode (gdb_reverse.c): bs and bc move the whole VM in its
+ * history, so they need every vCPU stopped, with no stop awaiting
+ * vStopped (gdbns_all_stopped_locked(true)); reading the history
+ * (monitor record) needs every vCPU stopped, so that the recorder's
+ * thread waits (gdbns_all_stopped_locked(false)).  gdbns_reverse_start_locked()
+ * marks them running (still held: the recorder moves them);
+ * gdbns_reverse_done_locked(vcpu), on the recorder's thread, asks for
+ * every vCPU's stop to be reported once they have parked: vcpu's first
+ * (with its event), the others with signal 0, since their registers and
+ * memory changed too.  A vCtrlC meanwhile asks to stop the search
+ * (gdbns_stop_requested_locked()).
+ */
+bool	gdbns_all_stopped_locked(bool acked);
+void	gdbns_reverse_start_locked(void);
+void	gdbns_reverse_done_locked(int vcpu);
+bool	gdbns_stop_requested_locked(void);
 
 /* May the debugger read or write vCPU's state now?  (Always in all-stop.) */
 bool	gdbns_vcpu_stopped_locked(int vcpu);

@@ -43,8 +43,9 @@ gdbr_handle_b(struct gdb_cursor *k)
 		gdbs_reply_str("");
 		return;
 	}
-	if (gdbsrv.ns.on) {
-		gdbs_reply_error(EINVAL);	/* all-stop only, for now */
+	if (gdbsrv.ns.on && !gdbns_all_stopped_locked(true)) {
+		/* the whole VM moves: every thread stopped and reported */
+		gdbs_reply_error(EBUSY);
 		return;
 	}
 	step = *k->p == 's';
@@ -61,6 +62,13 @@ gdbr_handle_b(struct gdb_cursor *k)
 	rev.req = step ? GDBR_BSTEP : GDBR_BCONT;
 	rev.req_vcpu = vcpu;
 	rev.req_only = gdbsrv.csel > 0;
+	if (gdbsrv.ns.on) {
+		/* OK now, the stops later as notifications (gdbr_report()) */
+		gdbns_reverse_start_locked();
+		gdbs_reply_str("OK");
+		pthread_cond_broadcast(&gdbsrv.park_cv);
+		return;
+	}
 	gdbsrv.waiting = false;
 	gdbsrv.stopped = false;
 	gdbsrv.reply_owed = true;
@@ -103,6 +111,11 @@ gdbr_monitor(const char *cmd, const char *arg, struct gdb_buf *o)
 		return false;
 	if (!gdbr_on) {
 		gdb_buf_puts(o, "not recording (start rhyve with --record)\n");
+		return true;
+	}
+	if (gdbsrv.ns.on && !gdbns_all_stopped_locked(false)) {
+		/* the recorder's thread writes the history while any runs */
+		gdb_buf_puts(o, "the VM is running: stop every thread first\n");
 		return true;
 	}
 	if (strcmp(arg, "hash") == 0) {
@@ -234,7 +247,8 @@ gdbr_leave(int vcpu)
 		return;
 	pthread_mutex_lock(&gdbsrv.mtx);
 	gdbsrv.v[vcpu].parked = true;
-	if (gdbsrv.stopping)
+	/* a stop waits for this park (non-stop: this vCPU's own) */
+	if (gdbsrv.stopping || gdbsrv.v[vcpu].ns_state == NS_STOPPING)
 		gdbs_notify_server();
 	pthread_mutex_unlock(&gdbsrv.mtx);
 }
@@ -247,7 +261,7 @@ gdbr_interrupted(void)
 	if (!gdbsrv.enabled)
 		return false;
 	pthread_mutex_lock(&gdbsrv.mtx);
-	r = gdbsrv.stopping || gdbsrv.shutdown;
+	r = gdbsrv.stopping || gdbsrv.shutdown || gdbns_stop_requested_locked();
 	pthread_mutex_unlock(&gdbsrv.mtx);
 	return r;
 }
@@ -313,6 +327,16 @@ gdbr_hit_counts(int vcpu, const struct vm_exit *vme, int *ev)
 	return stop;
 }
 
+/* A reverse request ends: every vCPU stops (vcpu reported first). */
+static void
+stop_all_locked(int vcpu)
+{
+	if (gdbsrv.ns.on)
+		gdbns_reverse_done_locked(vcpu);
+	else
+		gdbs_stop_all_locked();
+}
+
 /* Every vCPU parked again: the stop the server waits for completes. */
 static void
 park_all_locked(void)
@@ -347,7 +371,7 @@ gdbr_report(int vcpu, int ev, uint64_t pc, uint64_t wp_addr, int wp_type,
 	}
 	if (rev.begin != NULL)
 		rev.begin[vcpu] = begin;
-	gdbs_stop_all_locked();
+	stop_all_locked(vcpu);
 	park_all_locked();
 	pthread_mutex_unlock(&gdbsrv.mtx);
 }
@@ -358,7 +382,7 @@ gdbr_report_none(void)
 	if (!gdbsrv.enabled)
 		return;
 	pthread_mutex_lock(&gdbsrv.mtx);
-	gdbs_stop_all_locked();
+	stop_all_locked(rev.req_vcpu);
 	park_all_locked();
 	pthread_mutex_unlock(&gdbsrv.mtx);
 }

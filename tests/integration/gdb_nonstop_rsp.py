@@ -26,75 +26,18 @@ Exit 0 pass, 77 skip, 1 fail.
 """
 import os
 import re
-import socket
 import sys
 import time
 
 sys.dont_write_bytecode = True     # no __pycache__ in the tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "gdb"))
 import common  # noqa: E402
-from common import REG_A0, REG_PC, RSP, u64  # noqa: E402
+from common import REG_A0, REG_PC, NSClient, u64  # noqa: E402
 from common import ax_c8, ax_list, ax_op, ax_reg  # noqa: E402
 
 _, S, C = common.rsp_test()      # the default guest, common.Rhyve's
 ck = C.check
 NT = 5
-
-
-class NSClient(RSP):
-    """RSP plus notifications: '%Name:data#cs' packets, which are not acked."""
-
-    def __init__(self, port):
-        super().__init__(port)
-        self.notes = []
-
-    def recv(self, timeout=10):
-        """The next reply; notifications met on the way go to self.notes."""
-        deadline = time.time() + timeout
-        while True:
-            p = self.take(b"$%")
-            if p is not None:
-                if p[0] == b"%":
-                    self.notes.append(p[1])
-                    continue
-                return p[1]
-            left = deadline - time.time()
-            if left <= 0:
-                raise TimeoutError("no reply")
-            self.read_more(left)
-
-    def note(self, timeout=10):
-        """The next notification (None if none within timeout)."""
-        deadline = time.time() + timeout
-        while not self.notes:
-            p = self.take(b"$%")
-            if p is not None:
-                if p[0] == b"$":
-                    raise ValueError("unexpected reply %r" % p[1])
-                self.notes.append(p[1])
-                break
-            left = deadline - time.time()
-            if left <= 0:
-                return None
-            try:
-                self.read_more(left)
-            except socket.timeout:
-                return None
-        return self.notes.pop(0)
-
-    def drain(self, first):
-        """The stops of a sequence begun with 'first' (a reply to '?' or a
-        notification): vStopped until OK."""
-        if first.startswith(b"Stop:"):
-            first = first[5:]
-        stops = [first]
-        while True:
-            rep = self.cmd("vStopped")
-            if rep == b"OK":
-                return stops
-            stops.append(rep)
-            if len(stops) > 4 * NT:
-                raise ValueError("vStopped never says OK")
 
 
 def collect(r, want, timeout=10):

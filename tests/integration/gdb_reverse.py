@@ -24,8 +24,15 @@ record_write()):
     and the same RAM and VM state hashes as when bc went there; then it
     goes on live;
   - Ctrl-C interrupts a long bc;
-  - non-stop mode: bs and bc are refused with an error reply (reverse
-    execution is all-stop only); after QNonStop:0 they work.
+  - non-stop mode (QNonStop:1): bs and bc move the whole VM, so they are
+    refused (an error reply) while a thread runs; with every thread
+    stopped they answer OK and report every thread stopped again by
+    notification, the stepped thread first (T05) and the others with
+    T00; a thread's step goes back one instruction of that thread (the
+    instruction count drops by at least one), bc with nothing set ends
+    at replaylog:begin, and forward execution works after them; monitor
+    record answers only with every thread stopped (the recorder writes
+    the history while one runs).
 Exit 0 pass, 77 skip, 1 fail.  RHYVE_REVERSE_STEPS sets N (default 1000).
 """
 import os
@@ -35,7 +42,7 @@ import time
 sys.dont_write_bytecode = True     # no __pycache__ in the tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "gdb"))
 import common  # noqa: E402
-from common import RSP  # noqa: E402
+from common import NSClient, RSP  # noqa: E402
 
 ELF = os.path.join(common.BUILD, "guests", "gdb", "race.elf")
 common.need()
@@ -270,30 +277,86 @@ def to_the_beginning(r):
     return tb
 
 
-def nonstop_refused():
-    """Reverse execution is all-stop only: in non-stop mode bs and bc get
-    an error reply (GDB shows it), nothing hangs, and all-stop works."""
+def ns_stops(r, first):
+    """Every stop of a notification sequence ('%Stop:...' then vStopped)."""
+    return r.drain(first) if first is not None else []
+
+
+def ns_threads(stops):
+    return {s.split(b"thread:")[1].split(b";")[0] for s in stops
+            if b"thread:" in s}
+
+
+def ns_collect(r, got=(), timeout=10):
+    """Drain notifications until every thread has reported a stop."""
+    got = set(got)
+    while len(got) < NH:
+        n = r.note(timeout)
+        if n is None:
+            break
+        got |= ns_threads(ns_stops(r, n))
+    return got
+
+
+def nonstop_reverse():
+    """Non-stop mode: bs and bc with every thread stopped, refused while
+    one runs; the stops come as notifications, every thread's."""
     with common.Rhyve(elf=ELF, smp=NH, extra=REC) as vm:
-        r = RSP(vm.port)
+        r = NSClient(vm.port)
         r.cmd("qSupported:multiprocess+;swbreak+;hwbreak+")
         r.noack()
         ck("QNonStop:1", r.cmd("QNonStop:1") == b"OK")
-        for p in ("bs", "bc"):
-            rep = r.cmd(p, timeout=10)
-            ck("non-stop: %s refused with an error reply" % p,
-               rep.startswith(b"E"), rep)
-        ck("QNonStop:0", r.cmd("QNonStop:0") == b"OK")
-        rep = r.cmd("?")
-        ck("all-stop again: stopped", rep.startswith(b"T"), rep)
+        got = ns_collect(r, ns_threads(ns_stops(r, r.cmd("?"))))
+        ck("the attach: every thread's stop (%d)" % len(got), len(got) == NH)
+        ck("vCont;c: every thread runs", r.cmd("vCont;c") == b"OK")
+        time.sleep(0.3)
+        ck("vCtrlC", r.cmd("vCtrlC") == b"OK")
+        got = ns_collect(r)
+        ck("every thread stopped (%d)" % len(got), len(got) == NH)
+        g0, _ = position(r)
+        ck("Hc2", r.cmd("Hc2") == b"OK")
         rep = r.cmd("bs", timeout=30)
-        ck("all-stop: bs answers with a stop (at the beginning)",
-           rep.startswith(b"T05") and b"replaylog:begin" in rep, rep)
+        ck("non-stop bs: OK", rep == b"OK", rep)
+        n = r.note(30)
+        stops = ns_stops(r, n)
+        ck("... then every thread's stop, thread 2 first with T05, the "
+           "others T00", len(stops) == NH and
+           stops[0].startswith(b"T05thread:2;") and
+           all(s.startswith(b"T00") for s in stops[1:]), stops)
+        g1, replaying = position(r)
+        ck("... one instruction back or more (%s -> %s), replaying" %
+           (g0, g1), g1 is not None and g0 is not None and g1 < g0 and
+           replaying)
+        ck("vCont;c:1: thread 1 runs", r.cmd("vCont;c:1") == b"OK")
+        rep = r.cmd("bc", timeout=30)
+        ck("non-stop bc while a thread runs: an error reply",
+           rep.startswith(b"E"), rep)
+        text = rcmd(r, "record")
+        ck("monitor record while a thread runs: says so (the history is "
+           "being written)", "running" in text and "position" not in text,
+           text)
+        ck("vCtrlC", r.cmd("vCtrlC") == b"OK")
+        ns_collect(r, {b"%x" % t for t in range(2, NH + 1)})
+        rep = r.cmd("bc", timeout=120)
+        ck("non-stop bc, nothing set: OK", rep == b"OK", rep)
+        stops = ns_stops(r, r.note(120))
+        ck("... then every thread's stop, thread 2 first, at "
+           "replaylog:begin", len(stops) == NH and
+           stops[0].startswith(b"T05thread:2;") and
+           b"replaylog:begin" in stops[0], stops)
+        ck("forward again: vCont;c", r.cmd("vCont;c") == b"OK")
+        time.sleep(0.3)
+        ck("vCtrlC", r.cmd("vCtrlC") == b"OK")
+        got = ns_collect(r)
+        g2, _ = position(r)
+        ck("... it ran (%s -> %s) and every thread stopped" % (g1, g2),
+           len(got) == NH and g2 is not None and g2 > 0, got)
         r.close()
 
 
 def main():
     plain_has_no_reverse()
-    nonstop_refused()
+    nonstop_reverse()
     with common.Rhyve(elf=ELF, smp=NH, extra=REC) as vm:
         r = RSP(vm.port)
         sup = r.cmd("qSupported:multiprocess+;swbreak+;hwbreak+")

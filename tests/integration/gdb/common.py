@@ -328,6 +328,62 @@ class RSP:
             pass
 
 
+class NSClient(RSP):
+    """RSP plus notifications: '%Name:data#cs' packets, which are not acked."""
+
+    def __init__(self, port):
+        super().__init__(port)
+        self.notes = []
+
+    def recv(self, timeout=10):
+        """The next reply; notifications met on the way go to self.notes."""
+        deadline = time.time() + timeout
+        while True:
+            p = self.take(b"$%")
+            if p is not None:
+                if p[0] == b"%":
+                    self.notes.append(p[1])
+                    continue
+                return p[1]
+            left = deadline - time.time()
+            if left <= 0:
+                raise TimeoutError("no reply")
+            self.read_more(left)
+
+    def note(self, timeout=10):
+        """The next notification (None if none within timeout)."""
+        deadline = time.time() + timeout
+        while not self.notes:
+            p = self.take(b"$%")
+            if p is not None:
+                if p[0] == b"$":
+                    raise ValueError("unexpected reply %r" % p[1])
+                self.notes.append(p[1])
+                break
+            left = deadline - time.time()
+            if left <= 0:
+                return None
+            try:
+                self.read_more(left)
+            except socket.timeout:
+                return None
+        return self.notes.pop(0)
+
+    def drain(self, first):
+        """The stops of a sequence begun with 'first' (a reply to '?' or a
+        notification): vStopped until OK."""
+        if first.startswith(b"Stop:"):
+            first = first[5:]
+        stops = [first]
+        while True:
+            rep = self.cmd("vStopped")
+            if rep == b"OK":
+                return stops
+            stops.append(rep)
+            if len(stops) > 256:
+                raise ValueError("vStopped never says OK")
+
+
 class Checker:
     """ok/FAIL lines and a closing RESULT line, as verdict() expects."""
 
