@@ -9,7 +9,8 @@
 #      and record_devices.py replay recordings across engines);
 #   3. ASan+UBSan build: the suite of stage 1 again (but linux_record.py);
 #   4. TSan build: the concurrency tests and the SMP guest and debugger
-#      integration tests named in tests/tsan.list.
+#      integration tests named in tests/tsan.list (reverse execution with
+#      100 steps each way instead of 1,000).
 # Prints one line per test and a closing "N passed, M failed[, K skipped]".
 # RHYVE_TEST_ONLY=plain|interp|asan|tsan runs one stage; RHYVE_TEST_FILTER=REGEX
 # runs only tests whose name matches.
@@ -113,7 +114,9 @@ fi
 if [ -z "$ONLY" ] || [ "$ONLY" = tsan ]; then
 	if build build "" guests && build build/tsan tsan all unit-bins; then
 		unit tsan build/tsan tests/tsan.list
-		integration tsan "$PWD/build/tsan/rhyve" tests/tsan.list
+		# gdb_reverse.py: 100 reverse and forward steps, not 1,000
+		RHYVE_REVERSE_STEPS=100 integration tsan "$PWD/build/tsan/rhyve" \
+		    tests/tsan.list
 	fi
 fi
 
