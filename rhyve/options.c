@@ -1198,7 +1198,7 @@ options_usage(FILE *fp)
 "                         (default 512M; snapshots every N instructions,\n"
 "                         default 20000000); the debug server then does\n"
 "                         reverse-step/continue.  A guest reset ends rhyve;\n"
-"                         virtio devices are refused\n"
+"                         entropy, disks and user networking are recorded\n"
 "  --record-file=FILE     record, and save the history to FILE at the end\n"
 "  --replay=FILE          replay a saved recording (same -smp, -m), then run\n"
 "                         live; a replay that diverges stops with an error\n"
