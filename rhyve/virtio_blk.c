@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "devices.h"
+#include "iov.h"
 #include "virt.h"
 #include "virtio_mmio.h"
 
@@ -91,28 +92,6 @@ struct blk {
  */
 static struct blk blks[VIRT_VIRTIO_COUNT];
 
-/* Copy 'len' bytes at byte 'off' of an iovec list into dst. */
-static void
-iov_gather(const struct iovec *iov, int n, size_t off, void *dst, size_t len)
-{
-	uint8_t *d = dst;
-
-	for (int i = 0; i < n && len > 0; i++) {
-		size_t l = iov[i].iov_len;
-
-		if (off >= l) {
-			off -= l;
-			continue;
-		}
-		l -= off;
-		if (l > len)
-			l = len;
-		memcpy(d, (uint8_t *)iov[i].iov_base + off, l);
-		d += l;
-		len -= l;
-		off = 0;
-	}
-}
 
 /*
  * Build in out[] the part [off, off + len) of iov[0..n).  Returns the
@@ -215,14 +194,13 @@ blk_request(struct blk *b)
 	struct iovec *last;
 	uint8_t status, *statusp;
 	uint64_t len;
-	size_t n;
 	int nd;
 
 	if (c->read_len < sizeof(hdr) || c->write_len < 1) {
 		virtio_mmio_error(&b->vm, "request without header or status");
 		return -1;
 	}
-	iov_gather(c->iov, c->nread, 0, &hdr, sizeof(hdr));
+	(void)iov_to_buf(c->iov, c->nread, 0, &hdr, sizeof(hdr));
 	last = &wiov[c->nwrite - 1];
 	statusp = (uint8_t *)last->iov_base + last->iov_len - 1;
 
@@ -269,13 +247,7 @@ blk_request(struct blk *b)
 		len = c->write_len - 1;
 		if (len > VIRTIO_BLK_ID_BYTES)
 			len = VIRTIO_BLK_ID_BYTES;
-		nd = iov_slice(wiov, c->nwrite, 0, len, b->data);
-		n = 0;
-		for (int i = 0; i < nd; i++) {
-			memcpy(b->data[i].iov_base, b->serial + n,
-			    b->data[i].iov_len);
-			n += b->data[i].iov_len;
-		}
+		(void)iov_from_buf(wiov, c->nwrite, 0, b->serial, len);
 		status = VIRTIO_BLK_S_OK;
 		break;
 	default:
@@ -312,7 +284,7 @@ blk_request_recorded(struct blk *b)
 	struct virtio_blk_outhdr hdr;
 
 	if (c->read_len >= sizeof(hdr) && c->write_len >= 1) {
-		iov_gather(c->iov, c->nread, 0, &hdr, sizeof(hdr));
+		(void)iov_to_buf(c->iov, c->nread, 0, &hdr, sizeof(hdr));
 		q.len = c->read_len - sizeof(hdr);
 		q.off = hdr.sector * BLK_SECTOR;
 		q.write = hdr.type == VIRTIO_BLK_T_OUT && q.len > 0 &&

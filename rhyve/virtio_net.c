@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "devices.h"
+#include "iov.h"
 #include "net.h"
 #include "virt.h"
 #include "virtio_mmio.h"
@@ -130,49 +131,6 @@ virtio_net_running(void)
 	return r;
 }
 
-/* Copy bytes [off, off + len) of the chain's readable part into dst. */
-static void
-chain_read(const struct vq_chain *c, size_t off, uint8_t *dst, size_t len)
-{
-	for (int i = 0; i < c->nread && len > 0; i++) {
-		size_t l = c->iov[i].iov_len;
-
-		if (off >= l) {
-			off -= l;
-			continue;
-		}
-		l -= off;
-		if (l > len)
-			l = len;
-		memcpy(dst, (uint8_t *)c->iov[i].iov_base + off, l);
-		dst += l;
-		len -= l;
-		off = 0;
-	}
-}
-
-/* Copy src into the chain's writable part at byte 'off' of it. */
-static void
-chain_write(const struct vq_chain *c, size_t off, const uint8_t *src,
-    size_t len)
-{
-	for (int i = c->nread; i < c->nread + c->nwrite && len > 0; i++) {
-		size_t l = c->iov[i].iov_len;
-
-		if (off >= l) {
-			off -= l;
-			continue;
-		}
-		l -= off;
-		if (l > len)
-			l = len;
-		memcpy((uint8_t *)c->iov[i].iov_base + off, src, l);
-		src += l;
-		len -= l;
-		off = 0;
-	}
-}
-
 /*
  * Take up to max transmit chains: frame i (lens[i] bytes, 0 for one
  * dropped) into frames[i], each chain completed.  Returns how many.  (m)
@@ -194,7 +152,7 @@ tx_take(uint8_t (*frames)[NET_TX_MAX], size_t *lens, int max)
 		lens[n] = (size_t)(c->read_len - hl);
 		/* Too big for an MTU of 1500 without offloads: dropped. */
 		if (lens[n] <= NET_TX_MAX && lens[n] > 0)
-			chain_read(c, hl, frames[n], lens[n]);
+			(void)iov_to_buf(c->iov, c->nread, hl, frames[n], lens[n]);
 		else
 			lens[n] = 0;
 		/* Nothing is written into a transmit buffer. */
@@ -236,6 +194,7 @@ rx_put(const uint8_t *frame, size_t len)
 {
 	uint8_t hdr[NET_HDR_V1] = { 0 };
 	struct vqueue *vq = &net.vm.queues[NET_RXQ];
+	const struct vq_chain *c = &net.chain;
 	uint16_t one = 1;
 	size_t hl = net_hdr_len();
 	int r;
@@ -254,8 +213,8 @@ rx_put(const uint8_t *frame, size_t len)
 	} else {
 		if (hl == NET_HDR_V1)
 			memcpy(hdr + 10, &one, 2);	/* num_buffers */
-		chain_write(&net.chain, 0, hdr, hl);
-		chain_write(&net.chain, hl, frame, len);
+		(void)iov_from_buf(&c->iov[c->nread], c->nwrite, 0, hdr, hl);
+		(void)iov_from_buf(&c->iov[c->nread], c->nwrite, hl, frame, len);
 		vq_relchain(&net.vm, vq, net.chain.head, (uint32_t)(hl + len));
 		r = 1;
 	}

@@ -63,6 +63,7 @@
 
 #include "vmmapi/vmmapi.h"
 #include "../devices.h"
+#include "../iov.h"
 #include "../mem.h"
 #include "../net.h"
 #include "../virtio_mmio.h"
@@ -663,22 +664,6 @@ struct blk_undo {
 	/* then the bytes */
 };
 
-/* Copy len bytes from or to the first bytes of an iovec list. */
-static void
-iov_copy(const struct iovec *iov, int n, uint8_t *buf, size_t len, bool in)
-{
-	for (int i = 0; i < n && len > 0; i++) {
-		size_t l = iov[i].iov_len < len ? iov[i].iov_len : len;
-
-		if (in)
-			memcpy(iov[i].iov_base, buf, l);
-		else
-			memcpy(buf, iov[i].iov_base, l);
-		buf += l;
-		len -= l;
-	}
-}
-
 /* The status byte: the last byte of the last device-writable buffer. */
 static uint8_t *
 blk_status(const struct blk_rr_req *q)
@@ -700,8 +685,8 @@ blk_log_add(uint64_t g, int64_t n, const struct blk_rr_req *q)
 		fatal("disk log");
 	memcpy(rec, &lg, sizeof(lg));
 	if (n > 0) {
-		iov_copy(q->wiov, q->nwrite, rec + sizeof(lg), (size_t)n - 1,
-		    false);
+		(void)iov_to_buf(q->wiov, q->nwrite, 0, rec + sizeof(lg),
+		    (size_t)n - 1);
 		rec[len - 1] = *blk_status(q);
 	}
 	if (rr_hist_add_input(&rr.h, rr.run_seg, g, RR_IN_DISK, rec, len) != 0)
@@ -772,8 +757,8 @@ rr_blk(const struct blk_rr_req *q, int64_t (*serve)(void *), void *arg)
 		if (in->len != sizeof(lg) + (size_t)lg.n || lg.n == 0 ||
 		    (size_t)lg.n > room)
 			break;
-		iov_copy(q->wiov, q->nwrite, in->data + sizeof(lg),
-		    (size_t)lg.n - 1, true);
+		(void)iov_from_buf(q->wiov, q->nwrite, 0, in->data + sizeof(lg),
+		    (size_t)lg.n - 1);
 		*blk_status(q) = in->data[in->len - 1];
 		return lg.n;
 	}
