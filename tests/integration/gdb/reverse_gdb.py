@@ -105,8 +105,12 @@ for i in range(4):
     wps = [b for e in stops for b in getattr(e, "breakpoints", [])
            if b.type == gdb.BP_HARDWARE_WATCHPOINT]
     walked.append(v)
+    # the log keeps the last 1,024 numbers: a hart whose turn ended between
+    # taking its number and its store may store after 1,024 others, whose
+    # later number then holds its slot
+    later = (logv & 0xffffffff) > seq and (logv & 0xffffffff) % 1024 == seq % 1024
     if (cur(), ev("$pc"), ev("$t1")) != (hart + 1, sym("shared_store"), v) \
-            or logv != v or not wps:
+            or (logv != v and not later) or not wps:
         ok = ck("reverse-continue %d: the writer" % i, False,
                 "thread %d pc %#x t1 %#x, value %#x log %#x watch stops %d" %
                 (cur(), ev("$pc"), ev("$t1"), v, logv, len(wps)))
