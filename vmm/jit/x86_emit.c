@@ -164,13 +164,18 @@ x_alu_rr(struct xbuf *b, int w, enum xalu op, int dst, int src)
 	emit_op(b, 0, w == X64, false, opc, 1, src, dst, false, 0);
 }
 
-void
-x_alu_ri(struct xbuf *b, int w, enum xalu op, int r, int32_t imm)
+/*
+ * Group 1 with an immediate (0x83 /op ib, or 0x81 /op id): op on
+ * register r, or on [r + disp] when mem.
+ */
+static void
+alu_imm(struct xbuf *b, bool rex_w, enum xalu op, int r, bool mem,
+    int32_t disp, int32_t imm)
 {
 	static const uint8_t op8[] = { 0x83 }, op32[] = { 0x81 };
 	bool small = imm >= -128 && imm <= 127;
 
-	emit_op(b, 0, w == X64, false, small ? op8 : op32, 1, op, r, false, 0);
+	emit_op(b, 0, rex_w, false, small ? op8 : op32, 1, op, r, mem, disp);
 	if (b->full)
 		return;
 	if (small)
@@ -180,18 +185,15 @@ x_alu_ri(struct xbuf *b, int w, enum xalu op, int r, int32_t imm)
 }
 
 void
+x_alu_ri(struct xbuf *b, int w, enum xalu op, int r, int32_t imm)
+{
+	alu_imm(b, w == X64, op, r, false, 0, imm);
+}
+
+void
 x_alu_mi(struct xbuf *b, enum xalu op, int base, int32_t disp, int32_t imm)
 {
-	static const uint8_t op8[] = { 0x83 }, op32[] = { 0x81 };
-	bool small = imm >= -128 && imm <= 127;
-
-	emit_op(b, 0, true, false, small ? op8 : op32, 1, op, base, true, disp);
-	if (b->full)
-		return;
-	if (small)
-		*b->p++ = (uint8_t)(int8_t)imm;
-	else
-		put32(b, (uint32_t)imm);
+	alu_imm(b, true, op, base, true, disp, imm);
 }
 
 void
@@ -431,16 +433,7 @@ x_movd_xr(struct xbuf *b, int w, int x, int r)
 void
 x_alu_mi32(struct xbuf *b, enum xalu op, int base, int32_t disp, int32_t imm)
 {
-	static const uint8_t op8[] = { 0x83 }, op32[] = { 0x81 };
-	bool small = imm >= -128 && imm <= 127;
-
-	emit_op(b, 0, false, false, small ? op8 : op32, 1, op, base, true, disp);
-	if (b->full)
-		return;
-	if (small)
-		*b->p++ = (uint8_t)(int8_t)imm;
-	else
-		put32(b, (uint32_t)imm);
+	alu_imm(b, false, op, base, true, disp, imm);
 }
 
 uint8_t *
