@@ -673,6 +673,17 @@ blk_status(const struct blk_rr_req *q)
 	return (uint8_t *)l->iov_base + l->iov_len - 1;
 }
 
+/* Bytes the request's device-writable buffers hold. */
+static size_t
+blk_room(const struct blk_rr_req *q)
+{
+	size_t room = 0;
+
+	for (int i = 0; i < q->nwrite; i++)
+		room += q->wiov[i].iov_len;
+	return room;
+}
+
 /* Log what a request gave the guest: serve()'s n, data and status. */
 static void
 blk_log_add(uint64_t g, int64_t n, const struct blk_rr_req *q)
@@ -698,12 +709,9 @@ static int64_t
 rr_blk_live(const struct blk_rr_req *q, int64_t (*serve)(void *), void *arg,
     uint64_t g)
 {
-	size_t room = 0;
 	int64_t n;
 
-	for (int i = 0; i < q->nwrite; i++)
-		room += q->wiov[i].iov_len;
-	if (q->len > RR_INPUT_MAX - 64 || room > RR_INPUT_MAX - 64) {
+	if (q->len > RR_INPUT_MAX - 64 || blk_room(q) > RR_INPUT_MAX - 64) {
 		/* more than a log entry holds: failed, and logged so */
 		*blk_status(q) = 1;		/* VIRTIO_BLK_S_IOERR */
 		blk_log_add(g, 1, q);
@@ -732,7 +740,6 @@ rr_blk_live(const struct blk_rr_req *q, int64_t (*serve)(void *), void *arg,
 static int64_t
 rr_blk(const struct blk_rr_req *q, int64_t (*serve)(void *), void *arg)
 {
-	size_t room = 0;
 	uint64_t g;
 
 	if (rr.run_vcpu < 0)
@@ -740,8 +747,6 @@ rr_blk(const struct blk_rr_req *q, int64_t (*serve)(void *), void *arg)
 	g = rr.g + instret(rr.run_vcpu) - rr.run_start;
 	if (rr.run_live)
 		return rr_blk_live(q, serve, arg, g);
-	for (int i = 0; i < q->nwrite; i++)
-		room += q->wiov[i].iov_len;
 	while (rr.blk_next < rr.h.nins &&
 	    rr.h.ins[rr.blk_next].seg <= rr.run_seg) {
 		const struct rr_input *in = &rr.h.ins[rr.blk_next++];
@@ -755,7 +760,7 @@ rr_blk(const struct blk_rr_req *q, int64_t (*serve)(void *), void *arg)
 		if (lg.n < 0)
 			return serve(arg);	/* no request: no I/O either */
 		if (in->len != sizeof(lg) + (size_t)lg.n || lg.n == 0 ||
-		    (size_t)lg.n > room)
+		    (size_t)lg.n > blk_room(q))
 			break;
 		(void)iov_from_buf(q->wiov, q->nwrite, 0, in->data + sizeof(lg),
 		    (size_t)lg.n - 1);
