@@ -219,7 +219,13 @@ vcpu_held(int delta)
 {
 	pthread_mutex_lock(&mach.mtx);
 	mach.held += delta;
-	pthread_cond_broadcast(&mach.cv);
+	/*
+	 * Only machine_reboot() waits for this count, and only once the
+	 * boot has stopped; a broadcast before would wake the main thread
+	 * for nothing at every debugger stop and resume.
+	 */
+	if (mach.stop)
+		pthread_cond_broadcast(&mach.cv);
 	pthread_mutex_unlock(&mach.mtx);
 }
 
