@@ -25,7 +25,8 @@
  *     impossible), clone3 refused with ENOSYS so glibc falls back to
  *     clone (its flags live in memory, where a filter cannot look), futex,
  *     set_robust_list, rseq, exit, prctl(PR_SET_NAME) for thread names,
- *     tgkill on ourselves only (abort());
+ *     tgkill on ourselves only (abort()), sched_setattr on the calling
+ *     thread only (the debug server's class, gdb/gdb_sched.h);
  *   - time: clock_gettime, clock_nanosleep, nanosleep, gettimeofday,
  *     timerfd_settime/gettime (goldfish RTC);
  *   - I/O on descriptors already open: read/write and vectored forms,
@@ -233,6 +234,8 @@ add_rules(struct rules *r, const struct rhyve_options *o)
 	    CLONE_THREAD | CLONE_VM | CLONE_SIGHAND | CLONE_FILES));
 	rule(r, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL);
 	allow_if(r, "prctl", SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME));
+	/* The debug server's own scheduling class (gdb/gdb_sched.h). */
+	allow_if(r, "sched_setattr", SCMP_A0(SCMP_CMP_EQ, 0));
 	allow_if(r, "prctl", SCMP_A0(SCMP_CMP_EQ, PR_GET_NAME));
 	/* abort(): a signal to ourselves, nobody else. */
 	allow_if(r, "tgkill", SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));

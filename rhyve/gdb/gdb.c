@@ -72,6 +72,7 @@
  */
 #pragma weak machine_request_exit
 
+#include "gdb_sched.h"
 #include "gdb_server.h"
 #include "gdb_reverse.h"
 
@@ -107,6 +108,8 @@ gdbs_notify_server(void)
 	atomic_store(&notified, true);
 }
 
+static bool all_parked_locked(void);
+
 /* Wait until the server releases this vCPU.  gdbsrv.mtx held. */
 static void
 park_locked(int vcpu)
@@ -115,7 +118,13 @@ park_locked(int vcpu)
 
 	v->parked = true;
 	v->cpu = sched_getcpu();
-	gdbs_notify_server();
+	/*
+	 * An all-stop stop is complete when the last vCPU parks, and the
+	 * server has nothing to do before (check_events()): waking it for
+	 * each park only takes the CPU from the vCPUs still on their way.
+	 */
+	if (gdbsrv.ns.on || !gdbsrv.stopping || all_parked_locked())
+		gdbs_notify_server();
 	while (v->hold && !gdbsrv.shutdown)
 		pthread_cond_wait(&gdbsrv.park_cv, &gdbsrv.mtx);
 	v->parked = false;
@@ -693,6 +702,8 @@ gdbs_resume_locked(const enum gdb_act *acts)
 	gdbsrv.waiting = false;
 	gdbsrv.stopped = false;
 	gdbsrv.reply_owed = true;
+	/* before any vCPU thread wakes, so none preempts this one */
+	gdbs_sched_urgent(true);
 	me = sched_getcpu();
 	gdbsrv.step_vcpu = -1;
 	gdbsrv.stop_sig = GDB_SIGTRAP;
@@ -1118,6 +1129,24 @@ now_ns(void)
 }
 
 /*
+ * Whether a vCPU may be running: its thread started and is not both held
+ * and parked (released, or held and on its way to park).  The server
+ * thread is then urgent while it waits (gdb_sched.h).
+ */
+static bool
+vcpus_running(void)
+{
+	bool run = false;
+
+	pthread_mutex_lock(&gdbsrv.mtx);
+	for (int i = 0; i < gdbsrv.ncpus && !run; i++)
+		run = gdbsrv.v[i].present &&
+		    !(gdbsrv.v[i].hold && gdbsrv.v[i].parked);
+	pthread_mutex_unlock(&gdbsrv.mtx);
+	return run;
+}
+
+/*
  * poll() that looks for GDB_SPIN_NS first when 'spin'.  The looks cost
  * one system call each: a recv(MSG_DONTWAIT) on the connection, which
  * reads the next packet when it is there (the poll() + recv() of a
@@ -1126,14 +1155,17 @@ now_ns(void)
  * debugger at a time, and one that is busy is not gone.  A recv()
  * that returned something (bytes, end of file, an error) is left in
  * *got for the caller (conn_received()), with pfd[2] marked readable.
+ * 'urgent': vCPUs run, and the thread waits as SCHED_FIFO (gdb_sched.h);
+ * otherwise it goes back to SCHED_OTHER first.
  */
 static int
-wait_events(struct pollfd *pfd, nfds_t nfd, bool spin, ssize_t *got,
-    int *got_errno)
+wait_events(struct pollfd *pfd, nfds_t nfd, bool spin, bool urgent,
+    ssize_t *got, int *got_errno)
 {
 	uint64_t end;
 
 	*got = -2;	/* nothing received here */
+	gdbs_sched_urgent(urgent);
 	if (spin) {
 		end = now_ns() + GDB_SPIN_NS;
 		do {
@@ -1169,6 +1201,7 @@ server_thread(void *arg)
 	int got_errno = 0;
 
 	(void)arg;
+	pthread_setname_np(pthread_self(), "gdb");
 	for (;;) {
 		struct pollfd pfd[3];
 		int nfd = 2;
@@ -1189,8 +1222,8 @@ server_thread(void *arg)
 			    POLLRDHUP : POLLIN };
 			nfd = 3;
 		}
-		if (wait_events(pfd, (nfds_t)nfd, spin && nfd == 3, &got,
-		    &got_errno) < 0) {
+		if (wait_events(pfd, (nfds_t)nfd, spin && nfd == 3,
+		    nfd == 3 && vcpus_running(), &got, &got_errno) < 0) {
 			if (errno == EINTR)
 				continue;
 			perror("rhyve: gdb: poll");
