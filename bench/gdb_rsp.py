@@ -33,6 +33,11 @@ QEMU, rhyve, ...), and the table shows the median of the K per-run
 medians, the ratio of those, and the range of the per-run ratios.  The
 engine is rhyve's default or RHYVE_ENGINE's (interp|jit).
 
+With --transport unix both emulators listen on a Unix-domain socket
+(rhyve and QEMU: -gdb unix:PATH,server=on,wait=off) instead of TCP on
+loopback; GDB connects to one with "target remote PATH".  The round trip
+both servers share is then shorter than over TCP.
+
 With --floor (C client) each run also times 'g' and 'm' against a server
 that does no work (rsp_client --floor, on the emulator's CPUs): the
 loopback round trip itself.  No server answers faster there, so QEMU's
@@ -42,7 +47,7 @@ varies more from run to run than the servers' differences.
 
   bench/gdb_rsp.py [--rhyve PATH] [--qemu PATH] [--smp N] [--elf GUEST]
                    [--client c|python] [--pin CLIENT_CPUS:EMU_CPUS]
-                   [--spin] [--runs K] [--floor]
+                   [--spin] [--runs K] [--floor] [--transport tcp|unix]
 """
 import argparse
 import os
@@ -64,17 +69,23 @@ def free_port():
 
 
 class RSP:
-    def __init__(self, port, retry=10.0):
+    def __init__(self, where, retry=10.0):
+        """where: a TCP port on loopback, or a Unix-domain socket's path."""
         deadline = time.time() + retry
         while True:
             try:
-                self.s = socket.create_connection(("127.0.0.1", port), timeout=10)
+                if isinstance(where, str):
+                    self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                    self.s.settimeout(10)
+                    self.s.connect(where)
+                else:
+                    self.s = socket.create_connection(("127.0.0.1", where), timeout=10)
+                    self.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 break
             except OSError:
                 if time.time() > deadline:
                     raise
                 time.sleep(0.05)
-        self.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buf = b""
         self.ack = True
 
@@ -142,15 +153,16 @@ def pinner(which, args):
     return lambda: os.sched_setaffinity(0, mask)
 
 
-def measure_c(name, cmd, port, syms, args):
+def measure_c(name, cmd, where, syms, args):
     """The same figures from bench/rsp_client.c; {figure: seconds}."""
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, preexec_fn=pinner("emu", args))
     res = {}
     try:
-        spin = ["--spin"] if args.spin else []
-        out = subprocess.run([args.client_bin] + spin +
-                             [str(port), hex(syms["bump"]),
+        opts = (["--spin"] if args.spin else []) + \
+            (["--unix"] if args.transport == "unix" else [])
+        out = subprocess.run([args.client_bin] + opts +
+                             [str(where), hex(syms["bump"]),
                               hex(syms["_start"]), str(args.n)],
                              capture_output=True, text=True, timeout=300,
                              preexec_fn=pinner("client", args))
@@ -171,8 +183,9 @@ def measure_c(name, cmd, port, syms, args):
 def measure_floor(args):
     """'g' and 'm' against rsp_client's do-nothing server; {figure: seconds}."""
     emu = args.pin.partition(":")[2] if args.pin else "0-%d" % (os.cpu_count() - 1)
-    spin = ["--spin"] if args.spin else []
-    out = subprocess.run([args.client_bin] + spin + ["--floor", emu, str(args.n)],
+    opts = (["--spin"] if args.spin else []) + \
+        (["--unix"] if args.transport == "unix" else [])
+    out = subprocess.run([args.client_bin] + opts + ["--floor", emu, str(args.n)],
                          capture_output=True, text=True, timeout=300,
                          preexec_fn=pinner("client", args))
     res = {}
@@ -182,17 +195,17 @@ def measure_floor(args):
     return res
 
 
-def measure(name, cmd, port, syms, args):
+def measure(name, cmd, where, syms, args):
     """Start one side, run every figure; returns {figure: seconds}."""
     if args.client == "c":
-        return measure_c(name, cmd, port, syms, args)
+        return measure_c(name, cmd, where, syms, args)
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, preexec_fn=pinner("emu", args))
     if args.pin:
         os.sched_setaffinity(0, cpus(args.pin.partition(":")[0]))
     res = {}
     try:
-        r = RSP(port)
+        r = RSP(where)
         r.cmd("qSupported:swbreak+;hwbreak+;vContSupported+")
         r.noack()
         r.cmd("?")
@@ -270,6 +283,8 @@ def main():
                     help="measure both K times, alternating; median of the runs")
     ap.add_argument("--floor", action="store_true",
                     help="C client: also time g and m against a do-nothing server")
+    ap.add_argument("--transport", choices=["tcp", "unix"], default="tcp",
+                    help="TCP on loopback (default) or a Unix-domain socket")
     args = ap.parse_args()
     args.client_bin = os.path.join(args.build, "bench", "rsp_client")
     if args.client is None:
@@ -288,14 +303,22 @@ def main():
         if args.floor:
             runs["floor"].append(measure_floor(args))
         for name, binary in (("rhyve", args.rhyve), ("qemu", args.qemu)):
-            port = free_port()
-            if name == "rhyve":
-                cmd = [binary] + machine + ["-gdb", "tcp::%d" % port]
+            if args.transport == "unix":
+                where = "/tmp/gdb_rsp.%d.%s.sock" % (os.getpid(), name)
+                if os.path.exists(where):
+                    os.unlink(where)
+                cmd = [binary] + machine + ["-gdb", "unix:%s,server=on,wait=off" % where]
+            elif name == "rhyve":
+                where = free_port()
+                cmd = [binary] + machine + ["-gdb", "tcp::%d" % where]
             else:
-                cmd = [binary] + machine + ["-gdb", "tcp:127.0.0.1:%d" % port]
-            runs[name].append(measure(name, cmd, port, syms, args))
-    print("%-10s %12s %12s %8s   (%d vCPUs busy, median of up to %d, %s client%s%s%s)" %
-          ("figure", "rhyve", "qemu", "ratio", args.smp, args.n, args.client,
+                where = free_port()
+                cmd = [binary] + machine + ["-gdb", "tcp:127.0.0.1:%d" % where]
+            runs[name].append(measure(name, cmd, where, syms, args))
+            if args.transport == "unix" and os.path.exists(where):
+                os.unlink(where)
+    print("%-10s %12s %12s %8s   (%d vCPUs busy, median of up to %d, %s client, %s%s%s%s)" %
+          ("figure", "rhyve", "qemu", "ratio", args.smp, args.n, args.client, args.transport,
            ", pinned " + args.pin if args.pin else "",
            ", spinning" if args.spin else "",
            ", median of %d runs" % args.runs if args.runs > 1 else ""))

@@ -4,8 +4,8 @@
  * out of the figures.  bench/gdb_rsp.py starts rhyve or QEMU with the
  * guest stopped (-S) and runs this against it:
  *
- *   rsp_client [--spin[=US]] PORT BUMP START N
- *   rsp_client [--spin[=US]] --floor CPUS N
+ *   rsp_client [--spin[=US]] [--unix] PORT|PATH BUMP START N
+ *   rsp_client [--spin[=US]] [--unix] --floor CPUS N
  *
  * BUMP is where the busy guest's harts loop (a breakpoint address), START
  * a readable address, N the repetitions.  It prints one line per figure,
@@ -33,6 +33,12 @@
  * these packet sizes, client included: no server can answer faster on
  * that placement, so QEMU's time over it bounds any server's ratio.
  * Prints "floor g" and "floor m 1KiB" lines.
+ *
+ * --unix: connect to the Unix-domain socket PATH instead of TCP port
+ * PORT on loopback (both emulators can listen on one: rhyve and QEMU
+ * -gdb unix:PATH,server=on,wait=off; GDB: target remote PATH), and run
+ * --floor over a Unix-domain socket too.  Such a socket skips the TCP
+ * stack, so the round trip the servers share is shorter.
  */
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -44,6 +50,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,6 +61,7 @@ static int fd = -1;
 static char buf[BUF_SIZE];
 static size_t blen;
 static int ack = 1;
+static int use_unix;		/* --unix: AF_UNIX instead of TCP on loopback */
 static double spin_s;		/* --spin: how long to poll before recv() sleeps */
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -270,12 +278,75 @@ floor_server(int c)
 	}
 }
 
+/* A stream socket connected to 'where': a TCP port on loopback or, with
+ * --unix, a Unix-domain socket's path; -1 if nobody listens there yet. */
+static int
+connect_to(const char *where)
+{
+	int s, one = 1;
+
+	if (use_unix) {
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+		if (strlen(where) >= sizeof(sun.sun_path))
+			die("socket path too long: %s", where);
+		strcpy(sun.sun_path, where);
+		s = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (s >= 0 && connect(s, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+			return s;
+	} else {
+		struct sockaddr_in sa = { .sin_family = AF_INET };
+
+		sa.sin_port = htons((uint16_t)atoi(where));
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		s = socket(AF_INET, SOCK_STREAM, 0);
+		if (s >= 0 && connect(s, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+			return s;
+		}
+	}
+	if (s >= 0)
+		close(s);
+	return -1;
+}
+
+/* --floor's listening socket, as connect_to() finds it through 'where'. */
+static int
+listen_floor(char *where, size_t len)
+{
+	int s;
+
+	if (use_unix) {
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+		snprintf(sun.sun_path, sizeof(sun.sun_path),
+		    "/tmp/rsp_client_floor.%d", (int)getpid());
+		unlink(sun.sun_path);
+		s = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (s < 0 || bind(s, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
+		    listen(s, 1) != 0)
+			die("--floor: cannot listen on %s", sun.sun_path);
+		snprintf(where, len, "%s", sun.sun_path);
+	} else {
+		struct sockaddr_in sa = { .sin_family = AF_INET };
+		socklen_t salen = sizeof(sa);
+
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		s = socket(AF_INET, SOCK_STREAM, 0);
+		if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+		    listen(s, 1) != 0 ||
+		    getsockname(s, (struct sockaddr *)&sa, &salen) != 0)
+			die("--floor: cannot listen");
+		snprintf(where, len, "%d", ntohs(sa.sin_port));
+	}
+	return s;
+}
+
 /* --floor CPUS N: 'g' and 'm' against floor_server() in a child. */
 static int
 floor_main(const char *cpus, int n)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t salen = sizeof(sa);
+	char where[128];
 	int lfd, one = 1, status;
 	double *t, t0;
 	cpu_set_t set;
@@ -296,12 +367,7 @@ floor_main(const char *cpus, int n)
 	}
 	if ((t = calloc((size_t)n, sizeof(*t))) == NULL)
 		die("out of memory");
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    listen(lfd, 1) != 0 ||
-	    getsockname(lfd, (struct sockaddr *)&sa, &salen) != 0)
-		die("--floor: cannot listen");
+	lfd = listen_floor(where, sizeof(where));
 	pid = fork();
 	if (pid < 0)
 		die("fork");
@@ -313,14 +379,15 @@ floor_main(const char *cpus, int n)
 		c = accept(lfd, NULL, NULL);
 		if (c < 0)
 			_exit(1);
-		setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (!use_unix)
+			setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		floor_server(c);
 	}
 	close(lfd);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+	if ((fd = connect_to(where)) < 0)
 		die("--floor: cannot connect");
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (use_unix)
+		unlink(where);
 	ack = 0;
 	for (int i = 0; i < n; i++) {
 		t0 = now();
@@ -344,21 +411,24 @@ floor_main(const char *cpus, int n)
 int
 main(int argc, char **argv)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
 	unsigned long long bump, start;
 	char p[128], thr[32];
 	double *t, t0;
-	int n, one = 1;
+	int n;
 
-	for (; argc > 1 && strncmp(argv[1], "--spin", 6) == 0; argc--, argv++)
-		spin_s = (argv[1][6] == '=' ? atof(argv[1] + 7) : 1000) * 1e-6;
+	for (; argc > 1 && strncmp(argv[1], "--", 2) == 0; argc--, argv++) {
+		if (strncmp(argv[1], "--spin", 6) == 0)
+			spin_s = (argv[1][6] == '=' ? atof(argv[1] + 7) : 1000) * 1e-6;
+		else if (strcmp(argv[1], "--unix") == 0)
+			use_unix = 1;
+		else
+			break;
+	}
 	if (argc == 4 && strcmp(argv[1], "--floor") == 0)
 		return floor_main(argv[2], atoi(argv[3]) < 4 ? 4 : atoi(argv[3]));
 	if (argc != 5)
-		die("usage: rsp_client [--spin[=US]] PORT BUMP START N\n"
-		    "       rsp_client [--spin[=US]] --floor CPUS N");
-	sa.sin_port = htons((uint16_t)atoi(argv[1]));
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		die("usage: rsp_client [--spin[=US]] [--unix] PORT|PATH BUMP START N\n"
+		    "       rsp_client [--spin[=US]] [--unix] --floor CPUS N");
 	bump = strtoull(argv[2], NULL, 0);
 	start = strtoull(argv[3], NULL, 0);
 	n = atoi(argv[4]);
@@ -366,17 +436,11 @@ main(int argc, char **argv)
 		n = 4;
 	if ((t = calloc((size_t)n, sizeof(*t))) == NULL)
 		die("out of memory");
-	for (int tries = 0;; tries++) {
-		fd = socket(AF_INET, SOCK_STREAM, 0);
-		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-			break;
-		if (fd >= 0)
-			close(fd);
+	for (int tries = 0; (fd = connect_to(argv[1])) < 0; tries++) {
 		if (tries == 200)
-			die("cannot connect to port %s", argv[1]);
+			die("cannot connect to %s", argv[1]);
 		sleep_ms(50);
 	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 
 	cmd("qSupported:swbreak+;hwbreak+;vContSupported+");
 	cmd("QStartNoAckMode");
