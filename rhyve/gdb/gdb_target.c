@@ -7,6 +7,7 @@
  * Also the target side of the register and memory packets: the vmmapi
  * calls behind g/G/p/P and m/M/x/X.
  */
+#include <endian.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,8 +266,10 @@ gdb_target_read_g(const struct gdb_target *t, struct vmctx *ctx, int vcpu,
 
 	if (vm_get_registers(ctx, vcpu, VM_REG_X(0), n, vals) != 0)
 		return EINVAL;
+	/* the target's byte order (little) in memory: one hex pass */
 	for (i = 0; i < n; i++)
-		gdb_buf_hex_le(out, vals[i], 8);
+		vals[i] = htole64(vals[i]);
+	gdb_buf_hex(out, vals, (size_t)n * sizeof(vals[0]));
 	return 0;
 }
 

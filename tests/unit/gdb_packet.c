@@ -518,15 +518,20 @@ Test(gdb_packet, word_at_a_time_matches_bytewise)
 	int kind;
 
 	gdb_buf_init(&b);
-	for (kind = 0; kind < 3; kind++) {
+	for (kind = 0; kind < 4; kind++) {
 		for (i = 0; i < sizeof(src); i++) {
 			seed = seed * 1103515245 + 12345;
 			if (kind == 0)		/* hex digits: nothing to escape */
 				src[i] = (uint8_t)"0123456789abcdef"[(seed >> 16) & 15];
 			else if (kind == 1)	/* anything, 0xff-heavy sums */
 				src[i] = (uint8_t)(seed >> 16) | 0xc0;
-			else			/* escapes common */
+			else if (kind == 2)	/* escapes common */
 				src[i] = (seed >> 8) % 5 == 0 ?
+				    (uint8_t)"$#}*"[(seed >> 4) % 4] :
+				    (uint8_t)(seed >> 16);
+			else			/* rare: clean and escaped
+						   16-byte blocks mixed */
+				src[i] = (seed >> 8) % 40 == 0 ?
 				    (uint8_t)"$#}*"[(seed >> 4) % 4] :
 				    (uint8_t)(seed >> 16);
 		}
@@ -554,18 +559,28 @@ Test(gdb_packet, word_at_a_time_matches_bytewise)
 	memset(src, 0xff, sizeof(src));
 	cr_assert_eq(gdb_checksum(src, sizeof(src)),
 	    ref_checksum(src, sizeof(src)));
-	/* hex of every byte value, at an odd offset in the buffer */
-	for (i = 0; i < 256; i++)
-		src[i] = (uint8_t)i;
-	gdb_buf_reset(&b);
-	gdb_buf_putc(&b, 'x');
-	gdb_buf_hex(&b, src, 256);
-	cr_assert_eq(b.len, 1 + 512);
-	for (i = 0; i < 256; i++) {
-		char two[3];
+	/*
+	 * hex of every byte value, at an odd offset in the buffer, from
+	 * every source alignment and with every length up to 256 (the
+	 * 16-byte path and its tail)
+	 */
+	for (i = 0; i < 256 + 16; i++)
+		src[i] = (uint8_t)(i + 0x5a);
+	for (off = 0; off < 16; off++) {
+		for (n = 0; n <= 256; n++) {
+			gdb_buf_reset(&b);
+			gdb_buf_putc(&b, 'x');
+			gdb_buf_hex(&b, src + off, n);
+			cr_assert_eq(b.len, 1 + 2 * n);
+			for (i = 0; i < n; i++) {
+				char two[3];
 
-		snprintf(two, sizeof(two), "%02x", (unsigned)i);
-		cr_assert_eq(memcmp(b.data + 1 + 2 * i, two, 2), 0);
+				snprintf(two, sizeof(two), "%02x",
+				    (unsigned)src[off + i]);
+				cr_assert_eq(memcmp(b.data + 1 + 2 * i, two, 2),
+				    0, "hex off %zu len %zu byte %zu", off, n, i);
+			}
+		}
 	}
 	gdb_buf_free(&b);
 }
