@@ -691,7 +691,7 @@ all_parked_locked(void)
 void
 gdbs_resume_locked(const enum gdb_act *acts)
 {
-	int i, c, me, released = 0;
+	int i, c;
 
 	c = gdbs_pick_event_locked(acts);
 	if (c >= 0) {
@@ -704,7 +704,6 @@ gdbs_resume_locked(const enum gdb_act *acts)
 	gdbsrv.reply_owed = true;
 	/* before any vCPU thread wakes, so none preempts this one */
 	gdbs_sched_urgent(true);
-	me = sched_getcpu();
 	gdbsrv.step_vcpu = -1;
 	gdbsrv.stop_sig = GDB_SIGTRAP;
 	for (i = 0; i < gdbsrv.ncpus; i++) {
@@ -729,11 +728,7 @@ gdbs_resume_locked(const enum gdb_act *acts)
 		}
 		v->hold = false;
 		vm_resume_cpu(gdbsrv.ctx, i);
-		released++;
-		if (v->cpu == me)	/* spinning would keep it waiting */
-			gdbsrv.spin_ok = false;
 	}
-	(void)released;
 	pthread_cond_broadcast(&gdbsrv.park_cv);
 }
 
@@ -1112,10 +1107,11 @@ check_events(void)
  * CPU runs at once), for at most GDB_SPIN_NS; then it sleeps.  It never
  * spins while nothing happens: an idle debugger costs one window per
  * packet, a running guest none.  Nor when it would only take the CPU from
- * the thread it waits for: after a packet that resumed a vCPU whose
- * thread last ran on this CPU (measured: a step took
- * 17 us with the two on one CPU, 30 us when the server spun there; see
- * docs/benchmarks.md).
+ * the thread it waits for: while a vCPU whose thread last parked on this
+ * CPU runs, after a resume or on its way to park after a Ctrl-C
+ * (measured: a step took 17 us with the two on one CPU, 30 us when the
+ * server spun there; see docs/benchmarks.md).  Under SCHED_FIFO
+ * (gdb_sched.h) such a spin would even keep the vCPU off the CPU.
  */
 #define GDB_SPIN_NS	(60 * 1000)
 
@@ -1131,17 +1127,27 @@ now_ns(void)
 /*
  * Whether a vCPU may be running: its thread started and is not both held
  * and parked (released, or held and on its way to park).  The server
- * thread is then urgent while it waits (gdb_sched.h).
+ * thread is then urgent while it waits (gdb_sched.h).  *here: one of
+ * them last parked on the CPU this thread runs on, so a spin would keep
+ * it from the CPU it needs (to run a step, or to park after a Ctrl-C).
  */
 static bool
-vcpus_running(void)
+vcpus_running(bool *here)
 {
+	int me = sched_getcpu();
 	bool run = false;
 
+	*here = false;
 	pthread_mutex_lock(&gdbsrv.mtx);
-	for (int i = 0; i < gdbsrv.ncpus && !run; i++)
-		run = gdbsrv.v[i].present &&
-		    !(gdbsrv.v[i].hold && gdbsrv.v[i].parked);
+	for (int i = 0; i < gdbsrv.ncpus; i++) {
+		struct gdb_vcpu *v = &gdbsrv.v[i];
+
+		if (v->present && !(v->hold && v->parked)) {
+			run = true;
+			if (v->cpu == me)
+				*here = true;
+		}
+	}
 	pthread_mutex_unlock(&gdbsrv.mtx);
 	return run;
 }
@@ -1195,7 +1201,7 @@ wait_events(struct pollfd *pfd, nfds_t nfd, bool spin, bool urgent,
 static void *
 server_thread(void *arg)
 {
-	bool spin = false;
+	bool spin = false, urgent, here;
 	uint64_t replies;
 	ssize_t got;
 	int got_errno = 0;
@@ -1222,15 +1228,15 @@ server_thread(void *arg)
 			    POLLRDHUP : POLLIN };
 			nfd = 3;
 		}
-		if (wait_events(pfd, (nfds_t)nfd, spin && nfd == 3,
-		    nfd == 3 && vcpus_running(), &got, &got_errno) < 0) {
+		urgent = nfd == 3 && vcpus_running(&here);
+		if (wait_events(pfd, (nfds_t)nfd, spin && nfd == 3 &&
+		    !(urgent && here), urgent, &got, &got_errno) < 0) {
 			if (errno == EINTR)
 				continue;
 			perror("rhyve: gdb: poll");
 			return NULL;
 		}
 		replies = gdbsrv.replies;
-		gdbsrv.spin_ok = true;
 		if (pfd[1].revents & POLLIN) {
 			check_events();
 			if (gdbsrv.cfd >= 0 && !gdbsrv.conn_dead)
@@ -1248,7 +1254,7 @@ server_thread(void *arg)
 		 * GDB spoke (a reply or a stop follows) or we answered (GDB's
 		 * next packet follows): look closely for it.
 		 */
-		spin = gdbsrv.cfd >= 0 && gdbsrv.spin_ok &&
+		spin = gdbsrv.cfd >= 0 &&
 		    ((pfd[2].revents & POLLIN) || gdbsrv.replies != replies);
 		if (gdbsrv.conn_dead)
 			close_conn();

@@ -18,8 +18,7 @@
  * 20 ms for the CPU, its lag spent).  Its work in that time is a packet
  * or a stop at a time, microseconds each.  Its short spin for the next
  * event (gdb.c, GDB_SPIN_NS) is a busy wait under SCHED_FIFO, so gdb.c
- * spins then only if no vCPU it released last ran on its CPU, as
- * before.  It goes back to SCHED_OTHER when every vCPU is stopped,
+ * spins then only if no running vCPU last parked on its CPU.  It goes back to SCHED_OTHER when every vCPU is stopped,
  * before it spins for GDB's next packet.  The kernel's real-time
  * throttling bounds it besides.
  *

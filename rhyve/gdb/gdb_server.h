@@ -137,8 +137,6 @@ struct gdb_server {
 	bool		 step_mask_irq;	/* (s) monitor step-irq */
 	bool		 phys;		/* (s) monitor phys */
 	uint64_t	 replies;	/* (s) packets sent to GDB */
-	bool		 spin_ok;	/* (s) may spin for the next event (a
-					   resumed vCPU needs not our CPU) */
 	char		*threads_xml;	/* (s) qXfer:threads:read snapshot */
 	size_t		 threads_len;	/* (s) */
 };
