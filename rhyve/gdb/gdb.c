@@ -122,9 +122,16 @@ park_locked(int vcpu)
 	 * An all-stop stop is complete when the last vCPU parks, and the
 	 * server has nothing to do before (check_events()): waking it for
 	 * each park only takes the CPU from the vCPUs still on their way.
+	 * The wake-up is outside the lock: the server, SCHED_FIFO
+	 * (gdb_sched.h), preempts this thread at the write, and would only
+	 * block on the lock until this thread waits below.  Parked is set,
+	 * so the server may read the vCPU or release it meanwhile.
 	 */
-	if (gdbsrv.ns.on || !gdbsrv.stopping || all_parked_locked())
+	if (gdbsrv.ns.on || !gdbsrv.stopping || all_parked_locked()) {
+		pthread_mutex_unlock(&gdbsrv.mtx);
 		gdbs_notify_server();
+		pthread_mutex_lock(&gdbsrv.mtx);
+	}
 	while (v->hold && !gdbsrv.shutdown)
 		pthread_cond_wait(&gdbsrv.park_cv, &gdbsrv.mtx);
 	v->parked = false;
@@ -148,7 +155,9 @@ park_locked(int vcpu)
 
 /*
  * Hold every vCPU.  The stop is complete when every present vCPU has
- * parked; the server thread sees that through the eventfd.  gdbsrv.mtx held.
+ * parked; the server thread sees that through the eventfd, written by
+ * the last one to park (park_locked()), or here if none is left to.
+ * gdbsrv.mtx held.
  */
 void
 gdbs_stop_all_locked(void)
@@ -166,7 +175,8 @@ gdbs_stop_all_locked(void)
 		gdbsrv.v[i].hold = true;
 	gdbsrv.stopping = true;
 	vm_suspend_cpu(gdbsrv.ctx, -1);
-	gdbs_notify_server();
+	if (all_parked_locked())
+		gdbs_notify_server();
 }
 
 static bool
