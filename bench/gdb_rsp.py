@@ -42,6 +42,10 @@ With --floor (C client) each run also times 'g' and 'm' against a server
 that does no work (rsp_client --floor, on the emulator's CPUs): the
 loopback round trip itself.  No server answers faster there, so QEMU's
 time over the floor is the best ratio any server could reach ("best").
+The same server times Ctrl-C too, with four busy threads on those CPUs
+that stop as soon as they run (see rsp_client.c): the host's own cost of
+stopping four busy threads, which an emulator whose vCPU threads must
+each stop themselves (rhyve's and QEMU's) cannot beat.
 Use it with --spin: a client that sleeps adds its own wake-up, which
 varies more from run to run than the servers' differences.
 

@@ -34,6 +34,18 @@
  * that placement, so QEMU's time over it bounds any server's ratio.
  * Prints "floor g" and "floor m 1KiB" lines.
  *
+ * The same server also times Ctrl-C ("floor ctrl-c"): it keeps four
+ * busy threads on its CPUS, as rhyve and QEMU keep four vCPU threads,
+ * released by "vCont;c" and stopped by a 0x03 byte the best way a
+ * server could: each looks at a stop flag on every turn of its loop
+ * (rhyve's vCPUs look every 1,024 guest instructions) and, seeing it,
+ * blocks on a condition variable; the last one to block wakes the
+ * server, which replies T02.  While they run the server thread is
+ * SCHED_FIFO when it may be, as rhyve's is (rhyve/gdb/gdb_sched.h).
+ * What is left is the host's own cost: every busy thread must get the
+ * CPU once to stop, and a thread switch and a futex wait cost what they
+ * cost here.
+ *
  * --unix: connect to the Unix-domain socket PATH instead of TCP port
  * PORT on loopback (both emulators can listen on one: rhyve and QEMU
  * -gdb unix:PATH,server=on,wait=off; GDB: target remote PATH), and run
@@ -43,8 +55,10 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,6 +242,44 @@ sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
+/* --floor's busy threads, and how the server stops and releases them. */
+#define FLOOR_BUSY	4
+static pthread_mutex_t floor_mtx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t floor_go = PTHREAD_COND_INITIALIZER;	/* to the busy */
+static pthread_cond_t floor_all = PTHREAD_COND_INITIALIZER;	/* to the server */
+static atomic_int floor_stop = 1;	/* held from the start, as -S */
+static int floor_parked;		/* busy threads blocked (floor_mtx) */
+static volatile uint64_t floor_work[FLOOR_BUSY * 8];	/* own cache lines */
+
+static void *
+floor_busy(void *arg)
+{
+	volatile uint64_t *w = arg;
+
+	for (;;) {
+		while (!atomic_load_explicit(&floor_stop, memory_order_relaxed))
+			(*w)++;
+		pthread_mutex_lock(&floor_mtx);
+		if (++floor_parked == FLOOR_BUSY)
+			pthread_cond_signal(&floor_all);
+		while (atomic_load(&floor_stop))
+			pthread_cond_wait(&floor_go, &floor_mtx);
+		floor_parked--;
+		pthread_mutex_unlock(&floor_mtx);
+	}
+	return NULL;
+}
+
+/* SCHED_FIFO 1 (rt) or SCHED_OTHER for the calling thread, if allowed. */
+static void
+floor_rt(int rt)
+{
+	struct sched_param sp = { .sched_priority = rt ? 1 : 0 };
+
+	(void)pthread_setschedparam(pthread_self(), rt ? SCHED_FIFO : SCHED_OTHER,
+	    &sp);
+}
+
 /* --floor's server: canned replies on connection c, until 'k' or EOF. */
 static void __attribute__((noreturn))
 floor_server(int c)
@@ -242,9 +294,48 @@ floor_server(int c)
 	memset(mreply, '0', sizeof(mreply));
 	mreply[0] = '$';
 	snprintf(mreply + 1 + 2048, 4, "#%02x", (0x30 * 2048) & 0xff);
+	for (int i = 0; i < FLOOR_BUSY; i++) {
+		pthread_t t;
+
+		if (pthread_create(&t, NULL, floor_busy,
+		    (void *)&floor_work[i * 8]) != 0)
+			_exit(1);
+	}
 	for (;;) {
 		char *d = memchr(in, '$', inlen), *h;
 		ssize_t r = -1;
+
+		if (inlen > 0 && in[0] == 0x03) {
+			/* Ctrl-C: stop the busy threads, then T02 */
+			pthread_mutex_lock(&floor_mtx);
+			atomic_store(&floor_stop, 1);
+			while (floor_parked < FLOOR_BUSY)
+				pthread_cond_wait(&floor_all, &floor_mtx);
+			pthread_mutex_unlock(&floor_mtx);
+			memmove(in, in + 1, --inlen);
+			if (send(c, "$T02#b6", 7, MSG_NOSIGNAL) != 7)
+				_exit(1);
+			floor_rt(0);
+			continue;
+		}
+		if (d != NULL && d[1] == 'v' && (h = memchr(d, '#', inlen -
+		    (size_t)(d - in))) && (size_t)(h - in) + 3 <= inlen) {
+			/* vCont;c: release them; the reply is the next stop */
+			size_t used = (size_t)(h - in) + 3;
+
+			memmove(in, in + used, inlen - used);
+			inlen -= used;
+			floor_rt(1);
+			pthread_mutex_lock(&floor_mtx);
+			atomic_store(&floor_stop, 0);
+			pthread_cond_broadcast(&floor_go);
+			pthread_mutex_unlock(&floor_mtx);
+			r = recv(c, in + inlen, sizeof(in) - inlen, 0);
+			if (r <= 0)
+				_exit(0);
+			inlen += (size_t)r;
+			continue;
+		}
 
 		if (d != NULL && (h = memchr(d, '#', inlen - (size_t)(d - in))) &&
 		    (size_t)(h - in) + 3 <= inlen) {
@@ -401,6 +492,15 @@ floor_main(const char *cpus, int n)
 		t[i] = now() - t0;
 	}
 	report("floor m 1KiB", t, n);
+	for (int i = 0; i < n / 10 + 1; i++) {
+		send_pkt("vCont;c");
+		sleep_ms(20);
+		t0 = now();
+		put("\x03", 1);
+		recv_pkt(reply, sizeof(reply));
+		t[i] = now() - t0;
+	}
+	report("floor ctrl-c", t, n / 10 + 1);
 	send_pkt("k");
 	close(fd);
 	waitpid(pid, &status, 0);
