@@ -1387,6 +1387,7 @@ probe_reg(void *arg, int regnum)
 int
 gdb_init(struct vmctx *ctx, const struct gdb_config *cfg)
 {
+	pthread_mutexattr_t ma;
 	pthread_t tid;
 	int fd, i;
 
@@ -1413,6 +1414,18 @@ gdb_init(struct vmctx *ctx, const struct gdb_config *cfg)
 	gdbsrv.stop_sig = GDB_SIGINT;
 	for (i = 0; i < gdbsrv.ncpus; i++)
 		gdbsrv.v[i].cpu = -1;
+	if (pthread_mutexattr_init(&ma) == 0) {
+		/*
+		 * Priority inheritance: the server thread is SCHED_FIFO
+		 * while vCPUs run (gdb_sched.h).  A vCPU thread holding
+		 * the lock when the server wants it runs at the server's
+		 * priority until it lets go, instead of waiting for its
+		 * turn among the busy vCPU threads (a tick or more).
+		 */
+		if (pthread_mutexattr_setprotocol(&ma, PTHREAD_PRIO_INHERIT) == 0)
+			pthread_mutex_init(&gdbsrv.mtx, &ma);
+		pthread_mutexattr_destroy(&ma);
+	}
 	if (strncmp(cfg->listen, "unix:", 5) == 0)
 		fd = listen_unix(cfg->listen + 5);
 	else
