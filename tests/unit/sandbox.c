@@ -182,6 +182,25 @@ thread_body(void *arg)
 	return NULL;
 }
 
+/* sched_setattr(2)'s argument, version 0 (glibc 2.36 has no wrapper). */
+struct test_sched_attr {
+	uint32_t size, policy;
+	uint64_t flags;
+	int32_t	 nice;
+	uint32_t priority;
+	uint64_t runtime, deadline, period;
+};
+
+/* SCHED_OTHER with a 100 us slice, as rhyve/gdb/gdb_sched.c may ask. */
+static long
+set_own_slice(pid_t pid)
+{
+	struct test_sched_attr a = { .size = sizeof(a), .policy = 0,
+	    .runtime = 100 * 1000 };
+
+	return syscall(SYS_sched_setattr, pid, &a, 0);
+}
+
 static void
 body_allowed(void)
 {
@@ -232,6 +251,9 @@ body_allowed(void)
 		_exit(9);
 	if (getrandom(&v, sizeof(v), 0) != sizeof(v))
 		_exit(10);
+	/* the debug server's scheduling class, for the calling thread */
+	if (set_own_slice(0) != 0)
+		_exit(11);
 	close(data_fd);
 	/* glibc's stdio to stderr */
 	fprintf(stderr, "still here\n");
@@ -275,6 +297,24 @@ Test(sandbox, execve_is_forbidden)
 		    (int)SYS_execve);
 		cr_expect_not_null(strstr(r.err, want), "%s", r.err);
 	}
+}
+
+/* Any pid but 0 (this thread) is refused, even the process's own. */
+static void
+body_sched_other(void)
+{
+	(void)set_own_slice(getpid());
+	_exit(1);
+}
+
+Test(sandbox, scheduling_by_pid_is_forbidden)
+{
+	struct rhyve_options o;
+	struct outcome r;
+
+	strict_opts(&o);
+	r = run_child(&o, NULL, body_sched_other);
+	expect_trapped(&r, "sched_setattr");
 }
 
 static void
