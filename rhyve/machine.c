@@ -1008,6 +1008,7 @@ boot_once(const struct rhyve_options *o)
 		struct gdb_config gc = {
 			.listen = o->gdb_listen,
 			.wait = o->gdb_wait,
+			.sched = o->gdb_sched,
 		};
 
 		if (gdb_init(b.ctx, &gc) != 0)

@@ -14,6 +14,7 @@
 
 #include "vmm/vmm.h"
 
+#include "gdb/gdb.h"
 #include "options.h"
 #include "options_net.h"
 
@@ -878,7 +879,7 @@ enum {
 	O_NOGRAPHIC, O_SERIAL, O_MONITOR, O_DISPLAY, O_DRIVE, O_DEVICE,
 	O_GLOBAL, O_WAIT, O_GDB_DEFAULT, O_GDB, O_DUMPDTB, O_NOREBOOT,
 	O_CPUS, O_BHYVE_GDB, O_NOSANDBOX, O_HELP, O_VERSION,
-	O_QMP, O_NAME, O_NETDEV, O_NIC, O_ENGINE,
+	O_QMP, O_NAME, O_NETDEV, O_NIC, O_ENGINE, O_GDB_SCHED,
 };
 
 static const struct {
@@ -901,7 +902,7 @@ static const struct {
 	{ "help", O_HELP, false }, { "version", O_VERSION, false },
 	{ "qmp", O_QMP, true }, { "name", O_NAME, true },
 	{ "netdev", O_NETDEV, true }, { "nic", O_NIC, true },
-	{ "engine", O_ENGINE, true },
+	{ "engine", O_ENGINE, true }, { "gdb-sched", O_GDB_SCHED, true },
 };
 
 static int
@@ -974,6 +975,17 @@ parse_one(struct parse_state *ps, int id, const char *opt, const char *arg)
 		return opt_netdev(ps, opt, arg, id == O_NIC);
 	case O_ENGINE:
 		return opt_engine(ps, opt, arg);
+	case O_GDB_SCHED:
+		if (strcmp(arg, "fifo") == 0)
+			o->gdb_sched = GDB_SCHED_FIFO;
+		else if (strcmp(arg, "slice") == 0)
+			o->gdb_sched = GDB_SCHED_SLICE;
+		else if (strcmp(arg, "other") == 0)
+			o->gdb_sched = GDB_SCHED_OTHER;
+		else
+			return fail(ps, "%s %s: unknown policy (fifo, slice or "
+			    "other)", opt, arg);
+		return 0;
 	}
 	return fail(ps, "internal error: option %s", opt);
 }
@@ -1190,6 +1202,10 @@ options_usage(FILE *fp)
 "  -gdb tcp::PORT | tcp:HOST:PORT | unix:PATH\n"
 "  -G [w][ADDR:]PORT      debug server (bhyve); w: wait for the debugger\n"
 "  -S                     run nothing until the debugger continues\n"
+"  -gdb-sched fifo|slice|other\n"
+"                         the debug server thread while vCPUs run:\n"
+"                         SCHED_FIFO if allowed, else a short slice\n"
+"                         (default); the short slice; or as any thread\n"
 "Record and replay (reverse execution in the debugger):\n"
 "  --record[=SIZE][,quantum=N][,interval=N]\n"
 "                         record the run deterministically (all vCPUs on\n"

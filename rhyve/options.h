@@ -50,6 +50,7 @@ struct rhyve_options {
 	bool		 version;		/* --version */
 	bool		 no_sandbox;
 	int		 engine;		/* enum vm_engine (-engine) */
+	int		 gdb_sched;		/* enum gdb_sched_policy (-gdb-sched) */
 	char		*qmp_path;		/* -qmp unix:PATH,server=on,wait=off */
 	char		*name;			/* -name NAME: QMP at the default path */
 	bool		 rng;			/* -device virtio-rng-device */

@@ -1218,6 +1218,7 @@ server_thread(void *arg)
 
 	(void)arg;
 	pthread_setname_np(pthread_self(), "gdb");
+	gdbs_sched_start(gdbsrv.sched);
 	for (;;) {
 		struct pollfd pfd[3];
 		int nfd = 2;
@@ -1395,6 +1396,7 @@ gdb_init(struct vmctx *ctx, const struct gdb_config *cfg)
 		return 0;
 	gdbsrv.ctx = ctx;
 	gdbsrv.ncpus = vm_get_ncpus(ctx);
+	gdbsrv.sched = cfg->sched;
 	gdbsrv.v = calloc((size_t)gdbsrv.ncpus, sizeof(*gdbsrv.v));
 	if (gdbsrv.v == NULL || gdb_parser_init(&gdbsrv.parser, 0) != 0 ||
 	    gdb_target_init(&gdbsrv.tdesc, probe_reg, NULL) != 0) {

@@ -16,9 +16,21 @@
 struct vmctx;
 struct vm_exit;
 
+/*
+ * The server thread's scheduling while vCPUs run (-gdb-sched; see
+ * gdb/gdb_sched.h): SCHED_FIFO when allowed, else a short fair slice
+ * (the default); the short slice only; or nothing asked of the host.
+ */
+enum gdb_sched_policy {
+	GDB_SCHED_FIFO = 0,
+	GDB_SCHED_SLICE,
+	GDB_SCHED_OTHER,
+};
+
 struct gdb_config {
 	const char *listen;	/* "[host:]port" for TCP or "unix:PATH" */
 	bool	    wait;	/* -S / -G w: run nothing before the debugger resumes */
+	int	    sched;	/* enum gdb_sched_policy */
 };
 
 /*

@@ -11,6 +11,7 @@
 #include <linux/sched.h>
 #include <linux/sched/types.h>
 
+#include "gdb.h"
 #include "gdb_sched.h"
 
 /* A short fair slice: EEVDF's lower bound for sched_runtime. */
@@ -18,7 +19,8 @@
 
 static enum {
 	MODE_TRY_RT,		/* SCHED_FIFO not refused yet */
-	MODE_SLICE,		/* refused: a short fair slice was asked for */
+	MODE_SLICE,		/* a short fair slice was asked for instead */
+	MODE_OFF,		/* -gdb-sched other: nothing */
 } mode = MODE_TRY_RT;
 static bool is_rt;
 
@@ -34,6 +36,23 @@ set_attr(uint32_t policy, uint32_t prio, uint64_t runtime)
 	a.sched_runtime = runtime;
 	/* glibc 2.36 has no wrapper; pid 0 is this thread */
 	return (int)syscall(SYS_sched_setattr, 0, &a, 0);
+}
+
+void
+gdbs_sched_start(int policy)
+{
+	switch (policy) {
+	case GDB_SCHED_SLICE:
+		mode = MODE_SLICE;
+		(void)set_attr(SCHED_NORMAL, 0, GDB_SLICE_NS);
+		break;
+	case GDB_SCHED_OTHER:
+		mode = MODE_OFF;
+		break;
+	default:
+		mode = MODE_TRY_RT;
+		break;
+	}
 }
 
 void

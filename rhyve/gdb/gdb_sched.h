@@ -37,6 +37,13 @@
 #include <stdbool.h>
 
 /*
+ * The policy (enum gdb_sched_policy, gdb.h): FIFO as above, SLICE the
+ * short fair slice only, OTHER nothing.  Called by the server thread
+ * when it starts: the short slice is this thread's.
+ */
+void	gdbs_sched_start(int policy);
+
+/*
  * Urgent (true): a vCPU is released, running, or on its way to park.
  * Not urgent (false): every vCPU is held and parked.  Cheap when nothing
  * changes (no system call).

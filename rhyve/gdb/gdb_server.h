@@ -90,6 +90,7 @@ struct gdb_server {
 	int		 evfd;		/* (i) vCPU -> server wake-ups */
 	char		*unix_path;	/* (i) socket to unlink at exit */
 	struct gdb_target tdesc;	/* (i) */
+	int		 sched;		/* (i) enum gdb_sched_policy */
 
 	pthread_mutex_t	 mtx;
 	pthread_cond_t	 park_cv;	/* parked vCPUs wait for release */

@@ -13,11 +13,18 @@ client on the 5-hart debug guest (rhyve -S):
   - non-stop: one vCPU running makes it SCHED_FIFO, vCont;t for it
     brings SCHED_OTHER back;
   - twenty Ctrl-C cycles in a row each stop every vCPU (the workers'
-    counters move between cycles: they really ran).
+    counters move between cycles: they really ran);
+  - -gdb-sched slice: SCHED_OTHER throughout, with a 100 us slice
+    (se.slice in /proc/.../sched); -gdb-sched other: SCHED_OTHER with
+    the default slice; a Ctrl-C still stops both; a bad policy is an
+    error with a message and a non-zero exit;
+  - run as nobody (when root), the default policy falls back to the
+    100 us slice: SCHED_OTHER, se.slice 100000, Ctrl-C works.
 Exit 0 pass, 77 skip, 1 fail.
 """
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -166,5 +173,104 @@ with common.Rhyve() as vm:
     r.close()
     status = vm.wait_exit(10)
     ck("rhyve exits after k", status is not None, vm.output())
+
+
+def se_slice(pid, tid):
+    """The thread's fair slice in ns (se.slice), or None if not shown."""
+    try:
+        with open("/proc/%d/task/%d/sched" % (pid, tid)) as f:
+            for line in f:
+                if line.startswith("se.slice"):
+                    return int(line.split(":")[1])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+for pol in ("slice", "other"):
+    with common.Rhyve(extra=("-gdb-sched", pol)) as vm:
+        r = NSClient(vm.port)
+        r.cmd("qSupported:swbreak+;hwbreak+;vContSupported+")
+        r.noack()
+        r.cmd("?")
+        pid = vm.proc.pid
+        tid = server_tid(pid)
+        if not ck("-gdb-sched %s: the server thread is there" % pol,
+                  tid is not None):
+            continue
+        r.send("vCont;c")
+        time.sleep(0.2)
+        ck("-gdb-sched %s, workers busy: SCHED_OTHER" % pol,
+           policy(pid, tid) == SCHED_OTHER, "got %d" % policy(pid, tid))
+        sl = se_slice(pid, tid)
+        if sl is not None:     # the kernel shows it (Linux 6.6+)
+            if pol == "slice":
+                ck("-gdb-sched slice: a 100 us slice", sl == 100000,
+                   "se.slice %d" % sl)
+            else:
+                ck("-gdb-sched other: the default slice", sl != 100000,
+                   "se.slice %d" % sl)
+        r.send_raw(b"\x03")
+        sig, _ = stop_reply(r.recv())
+        ck("-gdb-sched %s: Ctrl-C stops with T02" % pol, sig == 2,
+           "got %r" % sig)
+        r.send("k")
+        r.close()
+        ck("-gdb-sched %s: rhyve exits after k" % pol,
+           vm.wait_exit(10) is not None, vm.output())
+
+# The default policy without the privilege: as nobody, SCHED_FIFO is
+# refused and the short slice is asked for instead.
+if os.geteuid() == 0 and shutil.which("setpriv"):
+    port = common.free_port()
+    log = open("/tmp/rhyve-gdbsched-%d.log" % os.getpid(), "w+")
+    p = subprocess.Popen(["setpriv", "--reuid=65534", "--regid=65534",
+                          "--clear-groups", common.RHYVE, "-M", "virt",
+                          "-nographic", "-m", "128M", "-smp", "5", "-bios",
+                          "none", "-kernel", common.GUEST, "-S", "-gdb",
+                          "tcp::%d" % port], stdin=subprocess.DEVNULL,
+                         stdout=log, stderr=subprocess.STDOUT)
+    try:
+        r = NSClient(port)
+        r.cmd("qSupported:swbreak+;hwbreak+;vContSupported+")
+        r.noack()
+        r.cmd("?")
+        tid = server_tid(p.pid)
+        r.send("vCont;c")
+        time.sleep(0.2)
+        ck("as nobody, workers busy: SCHED_OTHER",
+           tid is not None and policy(p.pid, tid) == SCHED_OTHER)
+        sl = se_slice(p.pid, tid) if tid is not None else None
+        if sl is not None:
+            ck("as nobody: the 100 us slice instead", sl == 100000,
+               "se.slice %d" % sl)
+        r.send_raw(b"\x03")
+        sig, _ = stop_reply(r.recv())
+        ck("as nobody: Ctrl-C stops with T02", sig == 2, "got %r" % sig)
+        r.send("k")
+        r.close()
+        p.wait(timeout=10)
+    except (OSError, TimeoutError, subprocess.TimeoutExpired) as e:
+        log.seek(0)
+        out = log.read()
+        # the tree may not be readable by nobody: say so, do not fail
+        if p.poll() is not None and "ermission denied" in out:
+            print("note: rhyve cannot run as nobody here (%s)" % out.strip())
+        else:
+            ck("as nobody: a session", False, "%s: %s %s" % (type(e).__name__, e, out))
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        log.close()
+        os.unlink(log.name)
+else:
+    print("note: not root or no setpriv: the unprivileged case is not run")
+
+bad = subprocess.run([common.RHYVE, "-gdb-sched", "rt", "-M", "virt"],
+                     capture_output=True, text=True, timeout=10)
+ck("-gdb-sched rt: refused with a message", bad.returncode != 0 and
+   "-gdb-sched rt: unknown policy" in bad.stderr,
+   "status %d, stderr %r" % (bad.returncode, bad.stderr))
 
 sys.exit(C.result())
