@@ -18,10 +18,11 @@
  * 20 ms for the CPU, its lag spent).  Its work in that time is a packet
  * or a stop at a time, microseconds each.  Its short spin for the next
  * event (gdb.c, GDB_SPIN_NS) is a busy wait under SCHED_FIFO, so gdb.c
- * spins then only if no running vCPU last parked on its CPU.  It goes back to SCHED_OTHER when every vCPU is stopped,
- * before it spins for GDB's next packet.  The kernel's real-time
- * throttling bounds it besides.  The server lock it shares with the
- * vCPU threads has priority inheritance (gdb_init()).
+ * spins then only if no running vCPU last parked on its CPU.  It goes
+ * back to SCHED_OTHER when every vCPU is stopped, before it spins for
+ * GDB's next packet.  The kernel's real-time throttling bounds it
+ * besides.  The server lock it shares with the vCPU threads has
+ * priority inheritance (gdb_init()).  -gdb-sched chooses the policy.
  *
  * Without the privilege (CAP_SYS_NICE or RLIMIT_RTPRIO), the thread asks
  * once for a short fair slice instead (sched_runtime, EEVDF's custom
