@@ -1149,7 +1149,8 @@ vcpus_running(bool *here)
 
 	*here = false;
 	pthread_mutex_lock(&gdbsrv.mtx);
-	for (int i = 0; i < gdbsrv.ncpus; i++) {
+	/* once the guest is gone nothing runs, whatever the flags say */
+	for (int i = 0; i < gdbsrv.ncpus && !gdbsrv.exited; i++) {
 		struct gdb_vcpu *v = &gdbsrv.v[i];
 
 		if (v->present && !(v->hold && v->parked)) {
