@@ -369,6 +369,22 @@ floor_server(int c)
 	}
 }
 
+/* k Ctrl-C round trips, 20 ms of running each before: 0x03 -> stop reply. */
+static void
+ctrl_c_loop(double *t, int k)
+{
+	for (int i = 0; i < k; i++) {
+		double t0;
+
+		send_pkt("vCont;c");
+		sleep_ms(20);
+		t0 = now();
+		put("\x03", 1);
+		recv_pkt(reply, sizeof(reply));
+		t[i] = now() - t0;
+	}
+}
+
 /* A stream socket connected to 'where': a TCP port on loopback or, with
  * --unix, a Unix-domain socket's path; -1 if nobody listens there yet. */
 static int
@@ -492,14 +508,7 @@ floor_main(const char *cpus, int n)
 		t[i] = now() - t0;
 	}
 	report("floor m 1KiB", t, n);
-	for (int i = 0; i < n / 10 + 1; i++) {
-		send_pkt("vCont;c");
-		sleep_ms(20);
-		t0 = now();
-		put("\x03", 1);
-		recv_pkt(reply, sizeof(reply));
-		t[i] = now() - t0;
-	}
+	ctrl_c_loop(t, n / 10 + 1);
 	report("floor ctrl-c", t, n / 10 + 1);
 	send_pkt("k");
 	close(fd);
@@ -571,14 +580,7 @@ main(int argc, char **argv)
 		t[i] = now() - t0;
 	}
 	report("m 1KiB", t, n);
-	for (int i = 0; i < n / 10 + 1; i++) {
-		send_pkt("vCont;c");
-		sleep_ms(20);
-		t0 = now();
-		put("\x03", 1);
-		recv_pkt(reply, sizeof(reply));
-		t[i] = now() - t0;
-	}
+	ctrl_c_loop(t, n / 10 + 1);
 	report("ctrl-c", t, n / 10 + 1);
 
 	/* As GDB does it: step over the hit, put the breakpoint back, go. */

@@ -82,6 +82,15 @@ def counters(r):
     return [r.read_u64(S["counters"] + 8 * h) for h in range(3)]
 
 
+def attach(vm):
+    """A raw client on vm, attached as GDB does; (client, server thread)."""
+    r = NSClient(vm.port)
+    r.cmd("qSupported:swbreak+;hwbreak+;vContSupported+")
+    r.noack()
+    r.cmd("?")
+    return r, server_tid(vm.proc.pid)
+
+
 def stop_reply(rep):
     m = re.match(rb"T([0-9a-f]{2})thread:([0-9a-f]+);", rep)
     return (int(m.group(1), 16), int(m.group(2), 16)) if m else (None, None)
@@ -92,12 +101,8 @@ print("SCHED_FIFO %s for this user: expecting policy %d while vCPUs run" %
       ("allowed" if busy == SCHED_FIFO else "refused", busy))
 
 with common.Rhyve() as vm:
-    r = NSClient(vm.port)
-    r.cmd("qSupported:swbreak+;hwbreak+;vContSupported+")
-    r.noack()
-    r.cmd("?")
+    r, tid = attach(vm)
     pid = vm.proc.pid
-    tid = server_tid(pid)
     ck("the server thread is named gdb", tid is not None)
     if tid is None:
         sys.exit(C.result())
@@ -189,12 +194,8 @@ def se_slice(pid, tid):
 
 for pol in ("slice", "other"):
     with common.Rhyve(extra=("-gdb-sched", pol)) as vm:
-        r = NSClient(vm.port)
-        r.cmd("qSupported:swbreak+;hwbreak+;vContSupported+")
-        r.noack()
-        r.cmd("?")
+        r, tid = attach(vm)
         pid = vm.proc.pid
-        tid = server_tid(pid)
         if not ck("-gdb-sched %s: the server thread is there" % pol,
                   tid is not None):
             continue
