@@ -28,10 +28,9 @@ enum {
 
 static const char hexdigits[] = "0123456789abcdef";
 
-/* Byte masks for the word-at-a-time code (checksum, framing). */
+/* Byte masks for the word-at-a-time framing. */
 #define BYTES_1		UINT64_C(0x0101010101010101)
 #define BYTES_80	UINT64_C(0x8080808080808080)
-#define BYTES_00FF	UINT64_C(0x00ff00ff00ff00ff)
 
 /* Byte b as two hex digits: hexpairs[2 * b], hexpairs[2 * b + 1]. */
 static const char hexpairs[512] =
@@ -355,45 +354,16 @@ gdb_buf_hex_le(struct gdb_buf *b, uint64_t val, size_t size)
 	b->len += size * 2;
 }
 
+/*
+ * Tests and tools build packets with this; gdb_frame() sums the frame as
+ * it copies it (copy_escaped()), and the parser as it reads.
+ */
 uint8_t
 gdb_checksum(const uint8_t *data, size_t len)
 {
-	uint64_t lanes = 0, w;
 	uint8_t sum = 0;
-	size_t i = 0;
 
-#ifdef __SSE2__
-	/* Sixteen at a time: PSADBW sums each half into a 64-bit lane. */
-	if (len >= 16) {
-		__m128i acc = _mm_setzero_si128();
-
-		for (; len - i >= 16; i += 16)
-			acc = _mm_add_epi64(acc, _mm_sad_epu8(_mm_loadu_si128(
-			    (const __m128i *)(data + i)), _mm_setzero_si128()));
-		sum = (uint8_t)(_mm_cvtsi128_si64(acc) +
-		    _mm_cvtsi128_si64(_mm_unpackhi_epi64(acc, acc)));
-	}
-#endif
-
-	/*
-	 * Eight bytes at a time: even and odd bytes added into four 16-bit
-	 * lanes, each growing by at most 510 per word, folded every 128
-	 * words before a lane can carry into the next (128 * 510 < 65536).
-	 */
-	while (len - i >= 8) {
-		size_t n = (len - i) / 8;
-
-		if (n > 128)
-			n = 128;
-		lanes = 0;
-		for (; n > 0; n--, i += 8) {
-			memcpy(&w, data + i, 8);
-			lanes += (w & BYTES_00FF) + ((w >> 8) & BYTES_00FF);
-		}
-		sum += (uint8_t)(lanes + (lanes >> 16) + (lanes >> 32) +
-		    (lanes >> 48));
-	}
-	for (; i < len; i++)
+	for (size_t i = 0; i < len; i++)
 		sum += data[i];
 	return sum;
 }

@@ -555,7 +555,7 @@ Test(gdb_packet, word_at_a_time_matches_bytewise)
 			}
 		}
 	}
-	/* a checksum over more than one fold of 128 words of 0xff */
+	/* a checksum of 2,100 bytes of 0xff: the sum wraps many times */
 	memset(src, 0xff, sizeof(src));
 	cr_assert_eq(gdb_checksum(src, sizeof(src)),
 	    ref_checksum(src, sizeof(src)));
