@@ -38,13 +38,20 @@ set_attr(uint32_t policy, uint32_t prio, uint64_t runtime)
 	return (int)syscall(SYS_sched_setattr, 0, &a, 0);
 }
 
+/* From now on only the short fair slice: -gdb-sched slice, or refused. */
+static void
+short_slice(void)
+{
+	mode = MODE_SLICE;
+	(void)set_attr(SCHED_NORMAL, 0, GDB_SLICE_NS);
+}
+
 void
 gdbs_sched_start(int policy)
 {
 	switch (policy) {
 	case GDB_SCHED_SLICE:
-		mode = MODE_SLICE;
-		(void)set_attr(SCHED_NORMAL, 0, GDB_SLICE_NS);
+		short_slice();
 		break;
 	case GDB_SCHED_OTHER:
 		mode = MODE_OFF;
@@ -70,6 +77,5 @@ gdbs_sched_urgent(bool urgent)
 		return;
 	}
 	/* EPERM (no privilege), or a kernel or sandbox that says no */
-	mode = MODE_SLICE;
-	(void)set_attr(SCHED_NORMAL, 0, GDB_SLICE_NS);
+	short_slice();
 }
