@@ -157,15 +157,19 @@ def pinner(which, args):
     return lambda: os.sched_setaffinity(0, mask)
 
 
+def client_opts(args):
+    """rsp_client's options for --spin and --transport."""
+    return (["--spin"] if args.spin else []) + \
+        (["--unix"] if args.transport == "unix" else [])
+
+
 def measure_c(name, cmd, where, syms, args):
     """The same figures from bench/rsp_client.c; {figure: seconds}."""
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, preexec_fn=pinner("emu", args))
     res = {}
     try:
-        opts = (["--spin"] if args.spin else []) + \
-            (["--unix"] if args.transport == "unix" else [])
-        out = subprocess.run([args.client_bin] + opts +
+        out = subprocess.run([args.client_bin] + client_opts(args) +
                              [str(where), hex(syms["bump"]),
                               hex(syms["_start"]), str(args.n)],
                              capture_output=True, text=True, timeout=300,
@@ -187,9 +191,8 @@ def measure_c(name, cmd, where, syms, args):
 def measure_floor(args):
     """'g' and 'm' against rsp_client's do-nothing server; {figure: seconds}."""
     emu = args.pin.partition(":")[2] if args.pin else "0-%d" % (os.cpu_count() - 1)
-    opts = (["--spin"] if args.spin else []) + \
-        (["--unix"] if args.transport == "unix" else [])
-    out = subprocess.run([args.client_bin] + opts + ["--floor", emu, str(args.n)],
+    out = subprocess.run([args.client_bin] + client_opts(args) +
+                         ["--floor", emu, str(args.n)],
                          capture_output=True, text=True, timeout=300,
                          preexec_fn=pinner("client", args))
     res = {}
