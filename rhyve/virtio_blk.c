@@ -92,7 +92,6 @@ struct blk {
  */
 static struct blk blks[VIRT_VIRTIO_COUNT];
 
-
 /*
  * Build in out[] the part [off, off + len) of iov[0..n).  Returns the
  * number of entries.
