@@ -184,12 +184,7 @@ def writes(r):
         v = r.read_u64(sw)
         hart, seq = v >> 32, v & 0xffffffff
         entry = r.read_u64(log + 8 * (seq % 1024))
-        # the log keeps the last 1,024 numbers: a hart whose turn ended
-        # between taking its number and its store may store after 1,024
-        # others, whose later number then holds its slot
-        later = (entry & 0xffffffff) > seq and \
-            (entry & 0xffffffff) % 1024 == seq % 1024
-        if t != hart + 1 or (entry != v and not later):
+        if t != hart + 1 or not common.writer_log_holds(entry, v):
             ok = ck("bc %d: writer" % i, False, "thread %d value %#x log %#x"
                     % (t, v, entry))
         back.append(v)

@@ -384,6 +384,16 @@ class NSClient(RSP):
                 raise ValueError("vStopped never says OK")
 
 
+def writer_log_holds(entry, v):
+    """Does the reverse guest's writer_log entry for value v (hart << 32 |
+    number) show v's store (tests/guests/gdb/race.S)?  The log keeps
+    the last 1,024 numbers: a hart whose turn ended between taking its
+    number and its store may store after 1,024 others, whose later number
+    then holds its slot."""
+    seq, got = v & 0xffffffff, entry & 0xffffffff
+    return entry == v or (got > seq and got % 1024 == seq % 1024)
+
+
 class Checker:
     """ok/FAIL lines and a closing RESULT line, as verdict() expects."""
 

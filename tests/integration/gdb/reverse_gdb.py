@@ -19,7 +19,7 @@ import gdb
 
 sys.dont_write_bytecode = True     # no __pycache__ in the tree
 sys.path.insert(0, os.environ["RHYVE_GDB_LIB"])
-from common import Checker  # noqa: E402
+from common import Checker, writer_log_holds  # noqa: E402
 from ingdb import attach, cur, ev, interrupt_after, run, sym  # noqa: E402
 
 C = Checker()
@@ -105,12 +105,8 @@ for i in range(4):
     wps = [b for e in stops for b in getattr(e, "breakpoints", [])
            if b.type == gdb.BP_HARDWARE_WATCHPOINT]
     walked.append(v)
-    # the log keeps the last 1,024 numbers: a hart whose turn ended between
-    # taking its number and its store may store after 1,024 others, whose
-    # later number then holds its slot
-    later = (logv & 0xffffffff) > seq and (logv & 0xffffffff) % 1024 == seq % 1024
     if (cur(), ev("$pc"), ev("$t1")) != (hart + 1, sym("shared_store"), v) \
-            or (logv != v and not later) or not wps:
+            or not writer_log_holds(logv, v) or not wps:
         ok = ck("reverse-continue %d: the writer" % i, False,
                 "thread %d pc %#x t1 %#x, value %#x log %#x watch stops %d" %
                 (cur(), ev("$pc"), ev("$t1"), v, logv, len(wps)))
