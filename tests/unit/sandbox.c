@@ -145,6 +145,19 @@ expect_trapped(const struct outcome *r, const char *name)
 	    r->err);
 }
 
+/* A session with a TCP debug server in which 'body' is trapped at 'name'. */
+static struct outcome
+strict_trapped(void (*pre)(void), void (*body)(void), const char *name)
+{
+	struct rhyve_options o;
+	struct outcome r;
+
+	strict_opts(&o);
+	r = run_child(&o, pre, body);
+	expect_trapped(&r, name);
+	return r;
+}
+
 static void
 expect_ok(const struct outcome *r)
 {
@@ -283,12 +296,9 @@ body_execve(void)
 
 Test(sandbox, execve_is_forbidden)
 {
-	struct rhyve_options o;
 	struct outcome r;
 
-	strict_opts(&o);
-	r = run_child(&o, NULL, body_execve);
-	expect_trapped(&r, "execve");
+	r = strict_trapped(NULL, body_execve, "execve");
 	/* The number is the real one: 59 on x86-64, 221 on aarch64/riscv. */
 	{
 		char want[64];
@@ -309,12 +319,7 @@ body_sched_other(void)
 
 Test(sandbox, scheduling_by_pid_is_forbidden)
 {
-	struct rhyve_options o;
-	struct outcome r;
-
-	strict_opts(&o);
-	r = run_child(&o, NULL, body_sched_other);
-	expect_trapped(&r, "sched_setattr");
+	strict_trapped(NULL, body_sched_other, "sched_setattr");
 }
 
 static void
@@ -326,12 +331,7 @@ body_socket(void)
 
 Test(sandbox, new_socket_is_forbidden)
 {
-	struct rhyve_options o;
-	struct outcome r;
-
-	strict_opts(&o);
-	r = run_child(&o, NULL, body_socket);
-	expect_trapped(&r, "socket");
+	strict_trapped(NULL, body_socket, "socket");
 }
 
 static int sock_fd = -1;
@@ -359,12 +359,7 @@ body_connect(void)
 
 Test(sandbox, connect_is_forbidden)
 {
-	struct rhyve_options o;
-	struct outcome r;
-
-	strict_opts(&o);
-	r = run_child(&o, pre_socket, body_connect);
-	expect_trapped(&r, "connect");
+	strict_trapped(pre_socket, body_connect, "connect");
 }
 
 static void
@@ -403,13 +398,8 @@ body_open_rdwr(void)
 
 Test(sandbox, open_for_writing_is_forbidden_in_a_debug_session)
 {
-	struct rhyve_options o;
-	struct outcome r;
-
 	SKIP_IF_SANITIZED();
-	strict_opts(&o);
-	r = run_child(&o, NULL, body_open_rdwr);
-	expect_trapped(&r, "openat");
+	strict_trapped(NULL, body_open_rdwr, "openat");
 }
 
 static void
@@ -471,13 +461,8 @@ body_fork(void)
 
 Test(sandbox, fork_is_forbidden)
 {
-	struct rhyve_options o;
-	struct outcome r;
-
 	SKIP_IF_SANITIZED();
-	strict_opts(&o);
-	r = run_child(&o, NULL, body_fork);
-	expect_trapped(&r, "clone");
+	strict_trapped(NULL, body_fork, "clone");
 }
 
 static void
@@ -489,13 +474,8 @@ body_ptrace(void)
 
 Test(sandbox, ptrace_is_forbidden)
 {
-	struct rhyve_options o;
-	struct outcome r;
-
 	SKIP_IF_SANITIZED();
-	strict_opts(&o);
-	r = run_child(&o, NULL, body_ptrace);
-	expect_trapped(&r, "ptrace");
+	strict_trapped(NULL, body_ptrace, "ptrace");
 }
 
 static void
@@ -508,13 +488,8 @@ body_mmap_exec(void)
 
 Test(sandbox, executable_mapping_is_forbidden)
 {
-	struct rhyve_options o;
-	struct outcome r;
-
 	SKIP_IF_SANITIZED();
-	strict_opts(&o);
-	r = run_child(&o, NULL, body_mmap_exec);
-	expect_trapped(&r, "mmap");
+	strict_trapped(NULL, body_mmap_exec, "mmap");
 }
 
 static void
@@ -531,13 +506,8 @@ body_mprotect_exec(void)
 
 Test(sandbox, making_memory_executable_is_forbidden)
 {
-	struct rhyve_options o;
-	struct outcome r;
-
 	SKIP_IF_SANITIZED();
-	strict_opts(&o);
-	r = run_child(&o, NULL, body_mprotect_exec);
-	expect_trapped(&r, "mprotect");
+	strict_trapped(NULL, body_mprotect_exec, "mprotect");
 }
 
 static void
@@ -616,12 +586,7 @@ body_release_early(void)
 
 Test(sandbox, threads_started_before_are_confined_too)
 {
-	struct rhyve_options o;
-	struct outcome r;
-
-	strict_opts(&o);
-	r = run_child(&o, pre_early_thread, body_release_early);
-	expect_trapped(&r, "execve");
+	strict_trapped(pre_early_thread, body_release_early, "execve");
 }
 
 static int self_status_fd = -1;
@@ -791,10 +756,5 @@ Test(sandbox, user_networking_cannot_bind_or_listen)
 /* Without networking the same outbound calls stay forbidden. */
 Test(sandbox, no_outbound_socket_without_networking)
 {
-	struct rhyve_options o;
-	struct outcome r;
-
-	strict_opts(&o);
-	r = run_child(&o, NULL, body_slirp_outbound);
-	expect_trapped(&r, "socket");
+	strict_trapped(NULL, body_slirp_outbound, "socket");
 }
